@@ -1,0 +1,1 @@
+"""pointflow: AI for bank loyalty programmes, beside the core banking platform."""
