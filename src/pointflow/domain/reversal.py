@@ -1,0 +1,34 @@
+"""How much a reversal, refund or chargeback claws back.
+
+Rule: points are clawed back in proportion to the amount reversed, rounded half-up on the cumulative
+total, so that several partial reversals never take back more (or less) than one reversal of their sum:
+clawed_so_far = round_half_up(original_points × reversed_so_far ÷ original_amount), capped at the
+original points; each reversal takes the difference from what earlier reversals took.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pointflow.domain.errors import InvalidEvent
+from pointflow.domain.money import round_points
+
+
+def clawback_points(
+    *, original_points: int, original_amount: Decimal, reversed_before: Decimal, reversing: Decimal
+) -> int:
+    """Points to take back for `reversing`, given what earlier reversals already reversed."""
+    if reversing <= 0:
+        raise InvalidEvent("a reversal must be for a positive amount", field="amount")
+    if reversed_before + reversing > original_amount:
+        raise InvalidEvent(
+            f"reversing {reversing} would exceed the original amount {original_amount} "
+            f"({reversed_before} already reversed)",
+            field="amount",
+        )
+    total_after = _cumulative(original_points, original_amount, reversed_before + reversing)
+    return total_after - _cumulative(original_points, original_amount, reversed_before)
+
+
+def _cumulative(points: int, amount: Decimal, reversed_total: Decimal) -> int:
+    return min(points, round_points(Decimal(points) * reversed_total / amount))

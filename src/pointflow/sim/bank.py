@@ -1,0 +1,487 @@
+"""A seeded synthetic bank: customers with personas and their posted transactions and reversals,
+streamed as the JSON events the `generic` connector accepts."""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import heapq
+import json
+import math
+import os
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+
+Event = dict[str, object]
+
+CURRENCY = "USD"
+HOME_COUNTRY = "US"
+FOREIGN_COUNTRIES = ("GB", "FR", "DE", "ES", "IT", "NL", "PT", "MX", "CA", "JP")
+REVERSAL_SHARE = 0.015
+
+_CENT = Decimal("0.01")
+_DAY = 86_400
+_HOUR = 3_600
+
+
+@dataclass(frozen=True)
+class SimCustomer:
+    """A sandbox customer. Name, e-mail and phone are the kind of data pointflow must never store."""
+
+    customer_id: str
+    account_id: str
+    persona: str
+    home_country: str
+    full_name: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class _Spend:
+    """A kind of card spend: its MCC, merchants and lognormal amount around a median in dollars."""
+
+    mcc: str
+    merchants: tuple[str, ...]
+    median: float
+    sigma: float
+    online_share: float = 0.0
+    transaction_type: str = "purchase"
+    channel: str = "card_present"
+    travel: bool = False
+    note: int = 0  # cash comes out of an ATM in whole notes of this size
+
+
+_SPEND: dict[str, _Spend] = {
+    "dining": _Spend("5812", ("Premium Coffee Roasters", "The Olive Branch", "Harbor Grill"), 38, 0.6),
+    "fast_food": _Spend("5814", ("Burger Barn", "Taco Town", "Quick Bite"), 11, 0.45, 0.15),
+    "groceries": _Spend("5411", ("FreshMart", "Green Basket", "Valley Foods"), 62, 0.7, 0.08),
+    "fuel": _Spend("5541", ("Speedy Fuel", "Roadstar Gas"), 45, 0.35),
+    "airline_aa": _Spend("3001", ("American Airlines",), 380, 0.6, 0.9, travel=True),
+    "airline_ba": _Spend("3005", ("British Airways",), 520, 0.6, 0.9, travel=True),
+    "hotel": _Spend("7011", ("Grand Plaza Hotel", "Seaside Inn", "Metro Suites"), 210, 0.6, 0.5, travel=True),
+    "travel_agency": _Spend("4722", ("Wanderlust Tours", "Globe Trips"), 640, 0.7, 0.8, travel=True),
+    "taxi": _Spend("4121", ("City Cabs", "RideNow"), 24, 0.5, 0.6, travel=True),
+    "department_store": _Spend("5311", ("Macy Lane", "Northgate Department Store"), 85, 0.7, 0.3),
+    "clothing": _Spend("5651", ("Family Threads", "Denim Depot"), 70, 0.6, 0.35),
+    "electronics": _Spend("5732", ("Circuit City Center", "Gadget Hub"), 240, 0.9, 0.5),
+    "pharmacy": _Spend("5912", ("WellCare Pharmacy", "Corner Drugs"), 28, 0.6),
+    "utilities": _Spend("4900", ("Metro Power & Gas", "City Water"), 140, 0.3, 1.0, "bill_payment",
+                        "direct_debit"),
+    "streaming": _Spend("4899", ("StreamFlix", "TuneBox"), 15, 0.2, 1.0),
+    "atm": _Spend("6011", ("Sandbox Bank ATM", "Interbank ATM"), 120, 0.6, 0.0, "cash_withdrawal",
+                  "atm", note=20),
+    "quasi_cash": _Spend("6051", ("CoinSwap", "Money Order Express"), 250, 0.8, 0.7, "quasi_cash"),
+    "gambling": _Spend("7995", ("Lucky Star Casino", "BetOnline Sports"), 60, 0.9, 0.7),
+}
+
+
+@dataclass(frozen=True)
+class _Banking:
+    """A non-card movement: salary, deposit, payment, fee, transfer, interest, loan repayment."""
+
+    transaction_type: str
+    direction: str
+    channel: str
+    mcc: str
+    counterparties: tuple[str, ...]
+    description: str
+    median: float = 0.0
+    sigma: float = 0.0
+    foreign: bool = False
+
+
+_BANKING: dict[str, _Banking] = {
+    "salary": _Banking("salary_credit", "credit", "other", "6012",
+                       ("Northwind Traders", "Contoso Ltd", "Initech", "Globex"), "Salary"),
+    "loan_repayment": _Banking("loan_repayment", "debit", "direct_debit", "6012",
+                               ("Sandbox Bank Loans",), "Loan instalment"),
+    "interest": _Banking("interest", "credit", "other", "6012", ("Sandbox Bank",), "Savings interest",
+                         18, 0.5),
+    "deposit": _Banking("deposit", "credit", "branch", "6012", ("Sandbox Bank Branch",), "Deposit",
+                        4_000, 0.8),
+    "international_payment": _Banking("international_payment", "debit", "online_banking", "4829",
+                                      ("SWIFT transfer",), "International payment", 900, 0.9,
+                                      foreign=True),
+    "fee": _Banking("fee", "debit", "other", "6012", ("Sandbox Bank",), "Account fee", 12, 0.5),
+    "own_account_transfer": _Banking("own_account_transfer", "debit", "mobile", "6012",
+                                     ("Sandbox Bank Savings",), "Transfer to savings", 600, 0.7),
+}
+
+
+@dataclass(frozen=True)
+class _Persona:
+    """How a kind of customer spends and banks; probabilities are per month."""
+
+    name: str
+    share: float
+    monthly_rate: float
+    mix: tuple[tuple[str, float], ...]
+    recurring: tuple[str, ...]
+    international_share: float
+    salary: float
+    loan_share: float
+    occasional: tuple[tuple[str, float], ...]
+    earns_interest: bool = False
+    monthly_decay: float = 1.0
+
+
+_PERSONAS: tuple[_Persona, ...] = (
+    _Persona(
+        "frequent_traveller", 0.15, 45,
+        (("dining", 18), ("fast_food", 8), ("groceries", 8), ("fuel", 5), ("airline_aa", 5),
+         ("airline_ba", 4), ("hotel", 8), ("travel_agency", 4), ("taxi", 8),
+         ("department_store", 5), ("clothing", 4), ("electronics", 3), ("pharmacy", 2), ("atm", 4),
+         ("quasi_cash", 1), ("gambling", 1)),
+        ("streaming",), 0.22, 7_500, 0.3,
+        (("deposit", 0.05), ("international_payment", 0.15), ("fee", 0.25),
+         ("own_account_transfer", 0.4)),
+    ),
+    _Persona(
+        "family_grocery", 0.30, 55,
+        (("groceries", 35), ("fuel", 12), ("fast_food", 8), ("dining", 6), ("department_store", 10),
+         ("clothing", 8), ("electronics", 3), ("pharmacy", 7), ("atm", 5), ("taxi", 1),
+         ("gambling", 1), ("hotel", 1), ("airline_aa", 1)),
+        ("utilities", "streaming"), 0.02, 5_200, 0.6,
+        (("deposit", 0.03), ("international_payment", 0.03), ("fee", 0.1),
+         ("own_account_transfer", 0.3)),
+    ),
+    _Persona(
+        "student", 0.20, 35,
+        (("fast_food", 25), ("dining", 10), ("groceries", 15), ("taxi", 8), ("clothing", 12),
+         ("electronics", 6), ("department_store", 4), ("atm", 8), ("gambling", 3), ("quasi_cash", 2),
+         ("pharmacy", 2), ("airline_aa", 1), ("travel_agency", 1)),
+        ("streaming",), 0.05, 1_400, 0.2,
+        (("deposit", 0.08), ("international_payment", 0.05), ("fee", 0.2),
+         ("own_account_transfer", 0.1)),
+    ),
+    _Persona(
+        "affluent_saver", 0.15, 25,
+        (("dining", 20), ("groceries", 20), ("department_store", 10), ("electronics", 5), ("hotel", 6),
+         ("airline_aa", 3), ("airline_ba", 2), ("travel_agency", 4), ("fuel", 8), ("pharmacy", 5),
+         ("taxi", 5), ("clothing", 7), ("atm", 3)),
+        ("utilities", "streaming"), 0.08, 12_000, 0.2,
+        (("deposit", 0.15), ("international_payment", 0.1), ("fee", 0.02),
+         ("own_account_transfer", 0.8)),
+        earns_interest=True,
+    ),
+    _Persona(
+        "drifting_away", 0.20, 30,
+        (("groceries", 20), ("dining", 12), ("fast_food", 12), ("fuel", 10), ("department_store", 8),
+         ("clothing", 8), ("electronics", 4), ("pharmacy", 6), ("taxi", 4), ("atm", 8),
+         ("gambling", 2), ("quasi_cash", 1)),
+        ("utilities",), 0.03, 4_200, 0.3,
+        (("deposit", 0.03), ("international_payment", 0.03), ("fee", 0.15),
+         ("own_account_transfer", 0.15)),
+        monthly_decay=0.78,
+    ),
+)
+PERSONAS: tuple[str, ...] = tuple(p.name for p in _PERSONAS)
+_PERSONA_BY_NAME = {p.name: p for p in _PERSONAS}
+
+_FIRST_NAMES = ("Olivia", "Liam", "Emma", "Noah", "Ava", "Mateo", "Sofia", "Ethan", "Mia", "Lucas",
+                "Amara", "Kenji", "Priya", "Diego", "Hannah", "Omar", "Grace", "Wei", "Zoe", "Samuel")
+_LAST_NAMES = ("Johnson", "Okafor", "Nguyen", "Garcia", "Kowalski", "Patel", "Brown", "Schmidt",
+               "Haddad", "Rossi", "Kim", "Larsen", "Moreau", "Silva", "Tanaka", "Walker", "Cohen",
+               "Ibrahim", "Novak", "Reyes")
+
+
+class _Mix:
+    """A persona's card-spend mix, compiled for a draw by bisection."""
+
+    def __init__(self, weighted: tuple[tuple[str, float], ...]) -> None:
+        self.kinds = tuple(_SPEND[name] for name, _ in weighted)
+        self.cumulative: list[float] = []
+        total = 0.0
+        for _, weight in weighted:
+            total += weight
+            self.cumulative.append(total)
+        self.total = total
+
+    def draw(self, rng: random.Random) -> _Spend:
+        return self.kinds[bisect.bisect_right(self.cumulative, rng.random() * self.total)]
+
+
+_MIXES = {p.name: _Mix(p.mix) for p in _PERSONAS}
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A customer with the hidden traits that drive their behaviour."""
+
+    customer: SimCustomer
+    persona: _Persona
+    activity: float
+    spend_scale: float
+    salary: Decimal
+    payday: int
+    employer: str
+    loan: Decimal | None
+    drift_from: int
+
+    def vigour(self, month: int) -> float:
+        return self.persona.monthly_decay ** max(0, month - self.drift_from)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One simulated month as seconds since the start, [lo, hi)."""
+
+    index: int
+    lo: int
+    hi: int
+
+    @property
+    def days(self) -> int:
+        return (self.hi - self.lo) // _DAY
+
+
+def customers(n: int, seed: int = 7) -> list[SimCustomer]:
+    """The first `n` sandbox customers for a seed (the same ones `generate` uses)."""
+    return _make_customers(random.Random(seed), n)
+
+
+def generate(customers: int, months: int, start: date, seed: int = 7) -> Iterator[Event]:
+    """Stream the customers' events from `start` for `months` months, in booking-time order."""
+    rng = random.Random(seed)
+    members = [_member(rng, c) for c in _make_customers(rng, customers)]
+    bank = _Bank(rng, start, months)
+    for window in bank.windows():
+        yield from bank.month(members, window)
+
+
+def write_jsonl(events: Iterable[Event], path: str | os.PathLike[str]) -> int:
+    """Write events one JSON object a line; returns how many were written."""
+    count = 0
+    with Path(path).open("w", encoding="utf-8") as out:
+        for event in events:
+            out.write(json.dumps(event, separators=(",", ":")))
+            out.write("\n")
+            count += 1
+    return count
+
+
+def _make_customers(rng: random.Random, n: int) -> list[SimCustomer]:
+    shares = [p.share for p in _PERSONAS]
+    return [_customer(rng, number, rng.choices(PERSONAS, shares)[0]) for number in range(1, n + 1)]
+
+
+def _customer(rng: random.Random, number: int, persona: str) -> SimCustomer:
+    first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+    return SimCustomer(
+        customer_id=f"cust_{number:06d}",
+        account_id=f"acc_{number:06d}",
+        persona=persona,
+        home_country=HOME_COUNTRY,
+        full_name=f"{first} {last}",
+        email=f"{first}.{last}{number}@example.com".lower(),
+        phone=f"+1-{rng.randint(201, 989)}-555-{rng.randint(100, 199):04d}",
+    )
+
+
+def _member(rng: random.Random, customer: SimCustomer) -> _Member:
+    persona = _PERSONA_BY_NAME[customer.persona]
+    has_loan = rng.random() < persona.loan_share
+    return _Member(
+        customer=customer,
+        persona=persona,
+        activity=rng.lognormvariate(0, 0.35),
+        spend_scale=rng.lognormvariate(0, 0.25),
+        salary=_cents(persona.salary * rng.lognormvariate(0, 0.2)),
+        payday=rng.randint(0, 27),
+        employer=rng.choice(_BANKING["salary"].counterparties),
+        loan=_cents(rng.uniform(150, 900)) if has_loan else None,
+        drift_from=rng.randint(0, 3),
+    )
+
+
+class _Bank:
+    """Generation state: the random source, the id counter and reversals waiting for their time."""
+
+    def __init__(self, rng: random.Random, start: date, months: int) -> None:
+        self.rng = rng
+        self.start = start
+        self.months = months
+        self.seq = 0
+        self.pending: list[tuple[int, int, Event]] = []
+        self.batch: list[tuple[int, int, Event]] = []
+        self.end = self._offset(_add_months(start, months))
+
+    def windows(self) -> Iterator[_Window]:
+        for index in range(self.months):
+            lo = self._offset(_add_months(self.start, index))
+            yield _Window(index, lo, self._offset(_add_months(self.start, index + 1)))
+
+    def month(self, members: list[_Member], window: _Window) -> list[Event]:
+        self.batch = []
+        for member in members:
+            self._member_month(member, window)
+        while self.pending and self.pending[0][0] < window.hi:
+            self.batch.append(heapq.heappop(self.pending))
+        self.batch.sort()
+        return [event for _, _, event in self.batch]
+
+    def _offset(self, day: date) -> int:
+        return (day - self.start).days * _DAY
+
+    def _member_month(self, member: _Member, window: _Window) -> None:
+        vigour = member.vigour(window.index)
+        self._card_spend(member, vigour, window)
+        for name in member.persona.recurring:
+            at = window.lo + self.rng.randrange(window.days) * _DAY + self.rng.randint(2, 5) * _HOUR
+            self._purchase(member, _SPEND[name], at)
+        self._regular_banking(member, vigour, window)
+        for name, chance in member.persona.occasional:
+            if self.rng.random() < chance * vigour:
+                self._banking(member, _BANKING[name], self._daytime(window))
+
+    def _card_spend(self, member: _Member, vigour: float, window: _Window) -> None:
+        rate = member.persona.monthly_rate * member.activity * vigour * window.days / 30.4
+        mix = _MIXES[member.persona.name]
+        for _ in range(_poisson(self.rng, rate)):
+            posted = self._purchase(member, mix.draw(self.rng), self._daytime(window))
+            if posted["transaction_type"] == "purchase" and self.rng.random() < REVERSAL_SHARE:
+                self._schedule_reversal(posted, self._at(posted))
+
+    def _regular_banking(self, member: _Member, vigour: float, window: _Window) -> None:
+        payday = window.lo + min(member.payday, window.days - 1) * _DAY
+        if vigour >= 0.35:  # a drifting member's salary goes to another bank at some point
+            salary = _cents(float(member.salary) * self.rng.uniform(0.97, 1.03))
+            self._banking(member, _BANKING["salary"], payday + 6 * _HOUR, salary)
+        if member.loan is not None:
+            due = min(payday + 3 * _DAY, window.hi - _DAY) + 4 * _HOUR
+            self._banking(member, _BANKING["loan_repayment"], due, member.loan)
+        if member.persona.earns_interest:
+            self._banking(member, _BANKING["interest"], window.hi - _DAY + _HOUR)
+
+    def _daytime(self, window: _Window) -> int:
+        day = self.rng.randrange(window.days)
+        return window.lo + day * _DAY + int(self.rng.triangular(7 * _HOUR, _DAY - 1, 13 * _HOUR))
+
+    def _purchase(self, member: _Member, kind: _Spend, at: int) -> Event:
+        rng = self.rng
+        amount = kind.median * member.spend_scale * rng.lognormvariate(0, kind.sigma)
+        abroad = rng.random() < member.persona.international_share * (3 if kind.travel else 1)
+        online = rng.random() < kind.online_share
+        channel = "card_not_present" if online and kind.channel == "card_present" else kind.channel
+        return self._post(member, at, _notes(amount, kind.note) if kind.note else _cents(amount), {
+            "direction": "debit",
+            "transaction_type": kind.transaction_type,
+            "merchant_category_code": kind.mcc,
+            "merchant_name": rng.choice(kind.merchants),
+            "merchant_country": rng.choice(FOREIGN_COUNTRIES) if abroad else HOME_COUNTRY,
+            "channel": channel,
+        })
+
+    def _banking(self, member: _Member, kind: _Banking, at: int, amount: Decimal | None = None) -> None:
+        rng = self.rng
+        if amount is None:
+            amount = _cents(kind.median * member.spend_scale * rng.lognormvariate(0, kind.sigma))
+        counterparty = member.employer if kind.transaction_type == "salary_credit" else None
+        self._post(member, at, amount, {
+            "direction": kind.direction,
+            "transaction_type": kind.transaction_type,
+            "merchant_category_code": kind.mcc,
+            "merchant_name": counterparty or rng.choice(kind.counterparties),
+            "merchant_country": rng.choice(FOREIGN_COUNTRIES) if kind.foreign else HOME_COUNTRY,
+            "channel": kind.channel,
+            "description": kind.description,
+        })
+
+    def _post(self, member: _Member, at: int, amount: Decimal, fields: Event) -> Event:
+        self.seq += 1
+        customer = member.customer
+        event: Event = {
+            "event_type": "transaction.posted",
+            "transaction_id": f"txn_{self.seq:09d}",
+            "account_id": customer.account_id,
+            "customer_id": customer.customer_id,
+            "amount": str(amount),
+            "currency": CURRENCY,
+            **fields,
+            "timestamp": self._stamp(at),
+            "value_date": self._day(at),
+        }
+        self.batch.append((at, self.seq, event))
+        return event
+
+    def _schedule_reversal(self, original: Event, at: int) -> None:
+        when = at + self.rng.randint(_HOUR, 30 * _DAY)
+        if when >= self.end:
+            return
+        kind, amount = self._reversal_terms(Decimal(str(original["amount"])))
+        self.seq += 1
+        event: Event = {
+            "event_type": "transaction.reversed",
+            "transaction_id": f"rev_{self.seq:09d}",
+            "original_transaction_id": original["transaction_id"],
+            "customer_id": original["customer_id"],
+            "account_id": original["account_id"],
+            "amount": str(amount),
+            "currency": CURRENCY,
+            "timestamp": self._stamp(when),
+            "reversal_kind": kind,
+        }
+        heapq.heappush(self.pending, (when, self.seq, event))
+
+    def _reversal_terms(self, original: Decimal) -> tuple[str, Decimal]:
+        draw = self.rng.random()
+        if draw < 0.2:
+            return "reversal", original
+        if draw < 0.9 and self.rng.random() < 0.4:
+            share = Decimal(str(round(self.rng.uniform(0.1, 0.9), 2)))
+            return "refund", max((original * share).quantize(_CENT, ROUND_HALF_UP), _CENT)
+        return ("refund" if draw < 0.9 else "chargeback"), original
+
+    def _at(self, event: Event) -> int:
+        return self.batch[-1][0] if self.batch[-1][2] is event else self._parse(event)
+
+    def _parse(self, event: Event) -> int:
+        raise LookupError(f"event {event['transaction_id']} is not the latest posted")
+
+    def _day(self, at: int) -> str:
+        return _iso_day(self.start.toordinal() + at // _DAY)
+
+    def _stamp(self, at: int) -> str:
+        seconds = at % _DAY
+        hh, rest = divmod(seconds, _HOUR)
+        mm, ss = divmod(rest, 60)
+        return f"{self._day(at)}T{hh:02d}:{mm:02d}:{ss:02d}Z"
+
+
+@lru_cache(maxsize=128)
+def _iso_day(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
+
+
+def _add_months(day: date, months: int) -> date:
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last))
+
+
+def _cents(amount: float) -> Decimal:
+    return max(Decimal(amount).quantize(_CENT, ROUND_HALF_UP), _CENT)
+
+
+def _notes(amount: float, note: int) -> Decimal:
+    return Decimal(max(note, round(amount / note) * note)).quantize(_CENT)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw: Knuth's product method for small means, a rounded normal for large ones."""
+    if mean <= 0:
+        return 0
+    if mean > 30:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
