@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -89,3 +91,46 @@ class TransactionReversed:
 
 
 CanonicalEvent = TransactionPosted | TransactionReversed
+
+
+def event_record(event: CanonicalEvent) -> dict[str, str | None]:
+    """The event as flat strings, the form that is hashed for duplicate detection and stored in the inbox."""
+    if isinstance(event, TransactionPosted):
+        return {
+            "event_type": "transaction.posted",
+            "source_system": event.source.system,
+            "source_id": event.source.id,
+            "customer_id": event.customer_id,
+            "account_id": event.account_id,
+            "amount": str(event.money.amount),
+            "currency": event.money.currency,
+            "direction": event.direction.value,
+            "transaction_type": event.transaction_type.value,
+            "booked_at": event.booked_at.isoformat(),
+            "value_date": event.value_date.isoformat(),
+            "mcc": event.mcc,
+            "merchant_name": event.merchant_name,
+            "merchant_country": event.merchant_country,
+            "channel": event.channel.value,
+            "description": event.description,
+        }
+    return {
+        "event_type": "transaction.reversed",
+        "source_system": event.source.system,
+        "source_id": event.source.id,
+        "original_source_id": event.original_source_id,
+        "customer_id": event.customer_id,
+        "amount": str(event.money.amount),
+        "currency": event.money.currency,
+        "kind": event.kind.value,
+        "booked_at": event.booked_at.isoformat(),
+        "value_date": event.value_date.isoformat(),
+    }
+
+
+def record_hash(record: dict[str, str | None]) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
+def differing_fields(stored: dict[str, str | None], incoming: dict[str, str | None]) -> list[str]:
+    return sorted(k for k in stored.keys() | incoming.keys() if stored.get(k) != incoming.get(k))

@@ -101,7 +101,7 @@ class MemberBalances:
     debt: int = 0  # points the member owes (≥ 0); the debt account's balance is its negative
 
     def apply(self, legs: Iterable[Leg]) -> MemberBalances:
-        moves = {kind: 0 for kind in AccountKind}
+        moves = dict.fromkeys(AccountKind, 0)
         for leg in legs:
             moves[leg.account.kind] += leg.points
         return MemberBalances(

@@ -54,9 +54,14 @@ def verify_chain(entries: Iterable[AuditEntry], head: tuple[int, str]) -> ChainB
         if e.prev_hash != prev_hash:
             return ChainBreak(e.seq, "its prev_hash does not match the hash of the entry before it")
         recomputed = entry_hash(
-            seq=e.seq, at=e.at, actor=e.actor, action=e.action, subject=e.subject,
-            details=canonical(e.details), prev_hash=e.prev_hash,
-        )  # fmt: skip
+            seq=e.seq,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            subject=e.subject,
+            details=canonical(e.details),
+            prev_hash=e.prev_hash,
+        )
         if recomputed != e.hash:
             return ChainBreak(e.seq, "its content does not match its hash (edited after writing)")
         prev_hash, expected_seq = e.hash, e.seq + 1

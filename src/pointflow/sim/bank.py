@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import heapq
+import itertools
 import json
 import math
 import os
@@ -24,6 +25,10 @@ HOME_COUNTRY = "US"
 FOREIGN_COUNTRIES = ("GB", "FR", "DE", "ES", "IT", "NL", "PT", "MX", "CA", "JP")
 REVERSAL_SHARE = 0.015
 
+_REVERSAL_KINDS = ("reversal", "refund", "chargeback")
+_REVERSAL_WEIGHTS = (0.2, 0.7, 0.1)
+_PARTIAL_REFUND_SHARE = 0.4
+
 _CENT = Decimal("0.01")
 _DAY = 86_400
 _HOUR = 3_600
@@ -31,7 +36,7 @@ _HOUR = 3_600
 
 @dataclass(frozen=True)
 class SimCustomer:
-    """A sandbox customer. Name, e-mail and phone are the kind of data pointflow must never store."""
+    """A sandbox customer; name, e-mail and phone are data pointflow must never store."""
 
     customer_id: str
     account_id: str
@@ -57,28 +62,33 @@ class _Spend:
     note: int = 0  # cash comes out of an ATM in whole notes of this size
 
 
+# fmt: off
 _SPEND: dict[str, _Spend] = {
-    "dining": _Spend("5812", ("Premium Coffee Roasters", "The Olive Branch", "Harbor Grill"), 38, 0.6),
-    "fast_food": _Spend("5814", ("Burger Barn", "Taco Town", "Quick Bite"), 11, 0.45, 0.15),
-    "groceries": _Spend("5411", ("FreshMart", "Green Basket", "Valley Foods"), 62, 0.7, 0.08),
-    "fuel": _Spend("5541", ("Speedy Fuel", "Roadstar Gas"), 45, 0.35),
-    "airline_aa": _Spend("3001", ("American Airlines",), 380, 0.6, 0.9, travel=True),
-    "airline_ba": _Spend("3005", ("British Airways",), 520, 0.6, 0.9, travel=True),
-    "hotel": _Spend("7011", ("Grand Plaza Hotel", "Seaside Inn", "Metro Suites"), 210, 0.6, 0.5, travel=True),
-    "travel_agency": _Spend("4722", ("Wanderlust Tours", "Globe Trips"), 640, 0.7, 0.8, travel=True),
-    "taxi": _Spend("4121", ("City Cabs", "RideNow"), 24, 0.5, 0.6, travel=True),
-    "department_store": _Spend("5311", ("Macy Lane", "Northgate Department Store"), 85, 0.7, 0.3),
-    "clothing": _Spend("5651", ("Family Threads", "Denim Depot"), 70, 0.6, 0.35),
-    "electronics": _Spend("5732", ("Circuit City Center", "Gadget Hub"), 240, 0.9, 0.5),
-    "pharmacy": _Spend("5912", ("WellCare Pharmacy", "Corner Drugs"), 28, 0.6),
-    "utilities": _Spend("4900", ("Metro Power & Gas", "City Water"), 140, 0.3, 1.0, "bill_payment",
-                        "direct_debit"),
-    "streaming": _Spend("4899", ("StreamFlix", "TuneBox"), 15, 0.2, 1.0),
-    "atm": _Spend("6011", ("Sandbox Bank ATM", "Interbank ATM"), 120, 0.6, 0.0, "cash_withdrawal",
-                  "atm", note=20),
-    "quasi_cash": _Spend("6051", ("CoinSwap", "Money Order Express"), 250, 0.8, 0.7, "quasi_cash"),
-    "gambling": _Spend("7995", ("Lucky Star Casino", "BetOnline Sports"), 60, 0.9, 0.7),
+    "dining":           _Spend("5812", ("Premium Coffee Roasters", "The Olive Branch"), 38, 0.6),
+    "fast_food":        _Spend("5814", ("Burger Barn", "Taco Town", "Quick Bite"), 11, 0.45, 0.15),
+    "groceries":        _Spend("5411", ("FreshMart", "Green Basket", "ValuFoods"), 62, 0.7, 0.08),
+    "fuel":             _Spend("5541", ("Speedy Fuel", "Roadstar Gas"), 45, 0.35),
+    "airline_aa":       _Spend("3001", ("American Airlines",), 380, 0.6, 0.9, travel=True),
+    "airline_ba":       _Spend("3005", ("British Airways",), 520, 0.6, 0.9, travel=True),
+    "hotel":            _Spend("7011", ("Grand Plaza Hotel", "Seaside Inn"), 210, 0.6, 0.5,
+                               travel=True),
+    "travel_agency":    _Spend("4722", ("Wanderlust Tours", "Globe Trips"), 640, 0.7, 0.8,
+                               travel=True),
+    "taxi":             _Spend("4121", ("City Cabs", "RideNow"), 24, 0.5, 0.6, travel=True),
+    "department_store": _Spend("5311", ("Macy Lane", "Northgate Stores"), 85, 0.7, 0.3),
+    "clothing":         _Spend("5651", ("Family Threads", "Denim Depot"), 70, 0.6, 0.35),
+    "electronics":      _Spend("5732", ("Circuit Center", "Gadget Hub"), 240, 0.9, 0.5),
+    "pharmacy":         _Spend("5912", ("WellCare Pharmacy", "Corner Drugs"), 28, 0.6),
+    "utilities":        _Spend("4900", ("Metro Power & Gas", "City Water"), 140, 0.3, 1.0,
+                               "bill_payment", "direct_debit"),
+    "streaming":        _Spend("4899", ("StreamFlix", "TuneBox"), 15, 0.2, 1.0),
+    "atm":              _Spend("6011", ("Sandbox Bank ATM", "Interbank ATM"), 120, 0.6, 0.0,
+                               "cash_withdrawal", "atm", note=20),
+    "quasi_cash":       _Spend("6051", ("CoinSwap", "Money Order Express"), 250, 0.8, 0.7,
+                               "quasi_cash"),
+    "gambling":         _Spend("7995", ("Lucky Star Casino", "BetOnline Sports"), 60, 0.9, 0.7),
 }
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -96,22 +106,25 @@ class _Banking:
     foreign: bool = False
 
 
+# fmt: off
 _BANKING: dict[str, _Banking] = {
-    "salary": _Banking("salary_credit", "credit", "other", "6012",
-                       ("Northwind Traders", "Contoso Ltd", "Initech", "Globex"), "Salary"),
+    "salary":         _Banking("salary_credit", "credit", "other", "6012",
+                               ("Northwind Traders", "Contoso Ltd", "Initech", "Globex"), "Salary"),
     "loan_repayment": _Banking("loan_repayment", "debit", "direct_debit", "6012",
                                ("Sandbox Bank Loans",), "Loan instalment"),
-    "interest": _Banking("interest", "credit", "other", "6012", ("Sandbox Bank",), "Savings interest",
-                         18, 0.5),
-    "deposit": _Banking("deposit", "credit", "branch", "6012", ("Sandbox Bank Branch",), "Deposit",
-                        4_000, 0.8),
+    "interest":       _Banking("interest", "credit", "other", "6012",
+                               ("Sandbox Bank",), "Savings interest", 18, 0.5),
+    "deposit":        _Banking("deposit", "credit", "branch", "6012",
+                               ("Sandbox Bank Branch",), "Deposit", 4_000, 0.8),
     "international_payment": _Banking("international_payment", "debit", "online_banking", "4829",
                                       ("SWIFT transfer",), "International payment", 900, 0.9,
                                       foreign=True),
-    "fee": _Banking("fee", "debit", "other", "6012", ("Sandbox Bank",), "Account fee", 12, 0.5),
+    "fee":            _Banking("fee", "debit", "other", "6012",
+                               ("Sandbox Bank",), "Account fee", 12, 0.5),
     "own_account_transfer": _Banking("own_account_transfer", "debit", "mobile", "6012",
                                      ("Sandbox Bank Savings",), "Transfer to savings", 600, 0.7),
 }
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -131,64 +144,72 @@ class _Persona:
     monthly_decay: float = 1.0
 
 
+# fmt: off
 _PERSONAS: tuple[_Persona, ...] = (
     _Persona(
-        "frequent_traveller", 0.15, 45,
-        (("dining", 18), ("fast_food", 8), ("groceries", 8), ("fuel", 5), ("airline_aa", 5),
-         ("airline_ba", 4), ("hotel", 8), ("travel_agency", 4), ("taxi", 8),
-         ("department_store", 5), ("clothing", 4), ("electronics", 3), ("pharmacy", 2), ("atm", 4),
-         ("quasi_cash", 1), ("gambling", 1)),
-        ("streaming",), 0.22, 7_500, 0.3,
-        (("deposit", 0.05), ("international_payment", 0.15), ("fee", 0.25),
-         ("own_account_transfer", 0.4)),
+        "frequent_traveller", share=0.15, monthly_rate=45, international_share=0.22,
+        salary=7_500, loan_share=0.3,
+        mix=(("dining", 18), ("fast_food", 8), ("groceries", 8), ("fuel", 5), ("airline_aa", 5),
+             ("airline_ba", 4), ("hotel", 8), ("travel_agency", 4), ("taxi", 8),
+             ("department_store", 5), ("clothing", 4), ("electronics", 3), ("pharmacy", 2),
+             ("atm", 4), ("quasi_cash", 1), ("gambling", 1)),
+        recurring=("streaming",),
+        occasional=(("deposit", 0.05), ("international_payment", 0.15), ("fee", 0.25),
+                    ("own_account_transfer", 0.4)),
     ),
     _Persona(
-        "family_grocery", 0.30, 55,
-        (("groceries", 35), ("fuel", 12), ("fast_food", 8), ("dining", 6), ("department_store", 10),
-         ("clothing", 8), ("electronics", 3), ("pharmacy", 7), ("atm", 5), ("taxi", 1),
-         ("gambling", 1), ("hotel", 1), ("airline_aa", 1)),
-        ("utilities", "streaming"), 0.02, 5_200, 0.6,
-        (("deposit", 0.03), ("international_payment", 0.03), ("fee", 0.1),
-         ("own_account_transfer", 0.3)),
+        "family_grocery", share=0.30, monthly_rate=55, international_share=0.02,
+        salary=5_200, loan_share=0.6,
+        mix=(("groceries", 35), ("fuel", 12), ("fast_food", 8), ("dining", 6),
+             ("department_store", 10), ("clothing", 8), ("electronics", 3), ("pharmacy", 7),
+             ("atm", 5), ("taxi", 1), ("gambling", 1), ("hotel", 1), ("airline_aa", 1)),
+        recurring=("utilities", "streaming"),
+        occasional=(("deposit", 0.03), ("international_payment", 0.03), ("fee", 0.1),
+                    ("own_account_transfer", 0.3)),
     ),
     _Persona(
-        "student", 0.20, 35,
-        (("fast_food", 25), ("dining", 10), ("groceries", 15), ("taxi", 8), ("clothing", 12),
-         ("electronics", 6), ("department_store", 4), ("atm", 8), ("gambling", 3), ("quasi_cash", 2),
-         ("pharmacy", 2), ("airline_aa", 1), ("travel_agency", 1)),
-        ("streaming",), 0.05, 1_400, 0.2,
-        (("deposit", 0.08), ("international_payment", 0.05), ("fee", 0.2),
-         ("own_account_transfer", 0.1)),
+        "student", share=0.20, monthly_rate=35, international_share=0.05,
+        salary=1_400, loan_share=0.2,
+        mix=(("fast_food", 25), ("dining", 10), ("groceries", 15), ("taxi", 8), ("clothing", 12),
+             ("electronics", 6), ("department_store", 4), ("atm", 8), ("gambling", 3),
+             ("quasi_cash", 2), ("pharmacy", 2), ("airline_aa", 1), ("travel_agency", 1)),
+        recurring=("streaming",),
+        occasional=(("deposit", 0.08), ("international_payment", 0.05), ("fee", 0.2),
+                    ("own_account_transfer", 0.1)),
     ),
     _Persona(
-        "affluent_saver", 0.15, 25,
-        (("dining", 20), ("groceries", 20), ("department_store", 10), ("electronics", 5), ("hotel", 6),
-         ("airline_aa", 3), ("airline_ba", 2), ("travel_agency", 4), ("fuel", 8), ("pharmacy", 5),
-         ("taxi", 5), ("clothing", 7), ("atm", 3)),
-        ("utilities", "streaming"), 0.08, 12_000, 0.2,
-        (("deposit", 0.15), ("international_payment", 0.1), ("fee", 0.02),
-         ("own_account_transfer", 0.8)),
-        earns_interest=True,
+        "affluent_saver", share=0.15, monthly_rate=25, international_share=0.08,
+        salary=12_000, loan_share=0.2, earns_interest=True,
+        mix=(("dining", 20), ("groceries", 20), ("department_store", 10), ("electronics", 5),
+             ("hotel", 6), ("airline_aa", 3), ("airline_ba", 2), ("travel_agency", 4),
+             ("fuel", 8), ("pharmacy", 5), ("taxi", 5), ("clothing", 7), ("atm", 3)),
+        recurring=("utilities", "streaming"),
+        occasional=(("deposit", 0.15), ("international_payment", 0.1), ("fee", 0.02),
+                    ("own_account_transfer", 0.8)),
     ),
     _Persona(
-        "drifting_away", 0.20, 30,
-        (("groceries", 20), ("dining", 12), ("fast_food", 12), ("fuel", 10), ("department_store", 8),
-         ("clothing", 8), ("electronics", 4), ("pharmacy", 6), ("taxi", 4), ("atm", 8),
-         ("gambling", 2), ("quasi_cash", 1)),
-        ("utilities",), 0.03, 4_200, 0.3,
-        (("deposit", 0.03), ("international_payment", 0.03), ("fee", 0.15),
-         ("own_account_transfer", 0.15)),
-        monthly_decay=0.78,
+        "drifting_away", share=0.20, monthly_rate=30, international_share=0.03,
+        salary=4_200, loan_share=0.3, monthly_decay=0.78,
+        mix=(("groceries", 20), ("dining", 12), ("fast_food", 12), ("fuel", 10),
+             ("department_store", 8), ("clothing", 8), ("electronics", 4), ("pharmacy", 6),
+             ("taxi", 4), ("atm", 8), ("gambling", 2), ("quasi_cash", 1)),
+        recurring=("utilities",),
+        occasional=(("deposit", 0.03), ("international_payment", 0.03), ("fee", 0.15),
+                    ("own_account_transfer", 0.15)),
     ),
 )
+# fmt: on
 PERSONAS: tuple[str, ...] = tuple(p.name for p in _PERSONAS)
 _PERSONA_BY_NAME = {p.name: p for p in _PERSONAS}
 
-_FIRST_NAMES = ("Olivia", "Liam", "Emma", "Noah", "Ava", "Mateo", "Sofia", "Ethan", "Mia", "Lucas",
-                "Amara", "Kenji", "Priya", "Diego", "Hannah", "Omar", "Grace", "Wei", "Zoe", "Samuel")
+# fmt: off
+_FIRST_NAMES = ("Olivia", "Liam", "Emma", "Noah", "Ava", "Mateo", "Sofia", "Ethan", "Mia",
+                "Lucas", "Amara", "Kenji", "Priya", "Diego", "Hannah", "Omar", "Grace", "Wei",
+                "Zoe", "Samuel")
 _LAST_NAMES = ("Johnson", "Okafor", "Nguyen", "Garcia", "Kowalski", "Patel", "Brown", "Schmidt",
                "Haddad", "Rossi", "Kim", "Larsen", "Moreau", "Silva", "Tanaka", "Walker", "Cohen",
                "Ibrahim", "Novak", "Reyes")
+# fmt: on
 
 
 class _Mix:
@@ -196,12 +217,8 @@ class _Mix:
 
     def __init__(self, weighted: tuple[tuple[str, float], ...]) -> None:
         self.kinds = tuple(_SPEND[name] for name, _ in weighted)
-        self.cumulative: list[float] = []
-        total = 0.0
-        for _, weight in weighted:
-            total += weight
-            self.cumulative.append(total)
-        self.total = total
+        self.cumulative = list(itertools.accumulate(weight for _, weight in weighted))
+        self.total = self.cumulative[-1]
 
     def draw(self, rng: random.Random) -> _Spend:
         return self.kinds[bisect.bisect_right(self.cumulative, rng.random() * self.total)]
@@ -317,14 +334,15 @@ class _Bank:
             lo = self._offset(_add_months(self.start, index))
             yield _Window(index, lo, self._offset(_add_months(self.start, index + 1)))
 
-    def month(self, members: list[_Member], window: _Window) -> list[Event]:
-        self.batch = []
+    def month(self, members: list[_Member], window: _Window) -> Iterator[Event]:
+        """One month's events in booking order; only this month is ever held in memory."""
         for member in members:
             self._member_month(member, window)
         while self.pending and self.pending[0][0] < window.hi:
             self.batch.append(heapq.heappop(self.pending))
-        self.batch.sort()
-        return [event for _, _, event in self.batch]
+        batch, self.batch = self.batch, []
+        batch.sort()
+        return (event for _, _, event in batch)
 
     def _offset(self, day: date) -> int:
         return (day - self.start).days * _DAY
@@ -334,7 +352,7 @@ class _Bank:
         self._card_spend(member, vigour, window)
         for name in member.persona.recurring:
             at = window.lo + self.rng.randrange(window.days) * _DAY + self.rng.randint(2, 5) * _HOUR
-            self._purchase(member, _SPEND[name], at)
+            self._spend(member, _SPEND[name], at)
         self._regular_banking(member, vigour, window)
         for name, chance in member.persona.occasional:
             if self.rng.random() < chance * vigour:
@@ -344,9 +362,10 @@ class _Bank:
         rate = member.persona.monthly_rate * member.activity * vigour * window.days / 30.4
         mix = _MIXES[member.persona.name]
         for _ in range(_poisson(self.rng, rate)):
-            posted = self._purchase(member, mix.draw(self.rng), self._daytime(window))
+            at = self._daytime(window)
+            posted = self._spend(member, mix.draw(self.rng), at)
             if posted["transaction_type"] == "purchase" and self.rng.random() < REVERSAL_SHARE:
-                self._schedule_reversal(posted, self._at(posted))
+                self._schedule_reversal(posted, at)
 
     def _regular_banking(self, member: _Member, vigour: float, window: _Window) -> None:
         payday = window.lo + min(member.payday, window.days - 1) * _DAY
@@ -363,35 +382,45 @@ class _Bank:
         day = self.rng.randrange(window.days)
         return window.lo + day * _DAY + int(self.rng.triangular(7 * _HOUR, _DAY - 1, 13 * _HOUR))
 
-    def _purchase(self, member: _Member, kind: _Spend, at: int) -> Event:
+    def _spend(self, member: _Member, kind: _Spend, at: int) -> Event:
         rng = self.rng
         amount = kind.median * member.spend_scale * rng.lognormvariate(0, kind.sigma)
         abroad = rng.random() < member.persona.international_share * (3 if kind.travel else 1)
         online = rng.random() < kind.online_share
         channel = "card_not_present" if online and kind.channel == "card_present" else kind.channel
-        return self._post(member, at, _notes(amount, kind.note) if kind.note else _cents(amount), {
-            "direction": "debit",
-            "transaction_type": kind.transaction_type,
-            "merchant_category_code": kind.mcc,
-            "merchant_name": rng.choice(kind.merchants),
-            "merchant_country": rng.choice(FOREIGN_COUNTRIES) if abroad else HOME_COUNTRY,
-            "channel": channel,
-        })
+        return self._post(
+            member,
+            at,
+            _notes(amount, kind.note) if kind.note else _cents(amount),
+            {
+                "direction": "debit",
+                "transaction_type": kind.transaction_type,
+                "merchant_category_code": kind.mcc,
+                "merchant_name": rng.choice(kind.merchants),
+                "merchant_country": rng.choice(FOREIGN_COUNTRIES) if abroad else HOME_COUNTRY,
+                "channel": channel,
+            },
+        )
 
     def _banking(self, member: _Member, kind: _Banking, at: int, amount: Decimal | None = None) -> None:
         rng = self.rng
         if amount is None:
             amount = _cents(kind.median * member.spend_scale * rng.lognormvariate(0, kind.sigma))
         counterparty = member.employer if kind.transaction_type == "salary_credit" else None
-        self._post(member, at, amount, {
-            "direction": kind.direction,
-            "transaction_type": kind.transaction_type,
-            "merchant_category_code": kind.mcc,
-            "merchant_name": counterparty or rng.choice(kind.counterparties),
-            "merchant_country": rng.choice(FOREIGN_COUNTRIES) if kind.foreign else HOME_COUNTRY,
-            "channel": kind.channel,
-            "description": kind.description,
-        })
+        self._post(
+            member,
+            at,
+            amount,
+            {
+                "direction": kind.direction,
+                "transaction_type": kind.transaction_type,
+                "merchant_category_code": kind.mcc,
+                "merchant_name": counterparty or rng.choice(kind.counterparties),
+                "merchant_country": rng.choice(FOREIGN_COUNTRIES) if kind.foreign else HOME_COUNTRY,
+                "channel": kind.channel,
+                "description": kind.description,
+            },
+        )
 
     def _post(self, member: _Member, at: int, amount: Decimal, fields: Event) -> Event:
         self.seq += 1
@@ -430,19 +459,11 @@ class _Bank:
         heapq.heappush(self.pending, (when, self.seq, event))
 
     def _reversal_terms(self, original: Decimal) -> tuple[str, Decimal]:
-        draw = self.rng.random()
-        if draw < 0.2:
-            return "reversal", original
-        if draw < 0.9 and self.rng.random() < 0.4:
-            share = Decimal(str(round(self.rng.uniform(0.1, 0.9), 2)))
-            return "refund", max((original * share).quantize(_CENT, ROUND_HALF_UP), _CENT)
-        return ("refund" if draw < 0.9 else "chargeback"), original
-
-    def _at(self, event: Event) -> int:
-        return self.batch[-1][0] if self.batch[-1][2] is event else self._parse(event)
-
-    def _parse(self, event: Event) -> int:
-        raise LookupError(f"event {event['transaction_id']} is not the latest posted")
+        kind = self.rng.choices(_REVERSAL_KINDS, _REVERSAL_WEIGHTS)[0]
+        if kind == "refund" and self.rng.random() < _PARTIAL_REFUND_SHARE:
+            share = Decimal(self.rng.randint(10, 90)) / 100
+            return kind, max((original * share).quantize(_CENT, ROUND_HALF_UP), _CENT)
+        return kind, original
 
     def _day(self, at: int) -> str:
         return _iso_day(self.start.toordinal() + at // _DAY)

@@ -1,4 +1,4 @@
-"""Engines for the embedded default (SQLite in WAL mode) and PostgreSQL, with the write discipline each needs."""
+"""Engines for SQLite in WAL mode (the embedded default) and PostgreSQL, each with its write discipline."""
 
 from __future__ import annotations
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -38,7 +38,6 @@ metadata = MetaData(
 )
 
 
-
 class ExactDecimal(TypeDecorator[Decimal]):
     """Decimal kept exact: NUMERIC on PostgreSQL, canonical text on SQLite (which has no decimal type)."""
 
@@ -55,12 +54,31 @@ class ExactDecimal(TypeDecorator[Decimal]):
             return value
         return str(value)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:  # noqa: ARG002
         return None if value is None else Decimal(value)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in, timezone-aware UTC out, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: pointflow stores UTC only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 MONEY = ExactDecimal()
-TS = DateTime(timezone=True)
+TS = UtcDateTime()
 
 programme_versions = Table(
     "programme_versions",

@@ -1,0 +1,61 @@
+"""API keys for machines: only a hash is stored; the key itself is shown once, at creation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import insert, select, update
+
+from pointflow.adapters.db.engine import Database
+from pointflow.adapters.db.tables import api_keys
+from pointflow.domain.ids import new_id
+
+
+class Role(StrEnum):
+    INGEST = "ingest"
+    READ = "read"
+    REDEEM = "redeem"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: str
+    role: Role
+    label: str
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiKeyStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(self, role: Role, label: str, at: datetime) -> tuple[ApiKey, str]:
+        key_id = new_id()
+        key = f"pf_{role.value}_{secrets.token_urlsafe(32)}"
+        with self.db.writer.begin() as conn:
+            conn.execute(
+                insert(api_keys).values(
+                    id=key_id, key_hash=_hash(key), role=role.value, label=label, created_at=at
+                )
+            )
+        return ApiKey(key_id, role, label), key
+
+    def find(self, key: str) -> ApiKey | None:
+        with self.db.reader.connect() as conn:
+            row = conn.execute(
+                select(api_keys).where(api_keys.c.key_hash == _hash(key), api_keys.c.revoked_at.is_(None))
+            ).first()
+        return None if row is None else ApiKey(row.id, Role(row.role), row.label)
+
+    def revoke(self, key_id: str, at: datetime) -> bool:
+        with self.db.writer.begin() as conn:
+            result = conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(revoked_at=at))
+        return result.rowcount > 0

@@ -1,0 +1,178 @@
+"""The SQL implementation of the service layer's `LedgerSession` port."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from pointflow.adapters.db import ledger_store as store
+from pointflow.adapters.db.audit_store import AuditAppender, open_appender
+from pointflow.adapters.db.engine import Database
+from pointflow.adapters.db.tables import lots, redemptions
+from pointflow.domain.ledger import Leg
+from pointflow.domain.members import AccrualRecord, Lot, Member
+from pointflow.domain.money import CustomerToken
+from pointflow.service_layer.ports import InboxKey, UsageKey, WriteConflict
+
+_TABLES = {"accruals", "reversals", "points_debts", "redemptions", "job_runs"}
+
+
+class SqlLedgerSession:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.rows = store.Rows()
+        self._audit: AuditAppender | None = None
+        self._extra: dict[str, list[dict[str, Any]]] = {}
+
+    def inbox_records(self, keys: Collection[InboxKey]) -> dict[InboxKey, tuple[str, dict[str, Any]]]:
+        return {k: (r.content_hash, r.canonical) for k, r in store.find_inbox(self.conn, keys).items()}
+
+    def members(self, tokens: Collection[str]) -> dict[str, Member]:
+        return store.load_members(self.conn, tokens, lock=True)
+
+    def usage(self, tokens: Collection[str], period_keys: Collection[str]) -> dict[UsageKey, Decimal]:
+        return store.load_usage(self.conn, tokens, period_keys)
+
+    def open_lots(self, token: str) -> list[Lot]:
+        return store.open_lots(self.conn, token)
+
+    def accrual(self, source_system: str, source_id: str) -> AccrualRecord | None:
+        return store.find_accrual(self.conn, source_system, source_id)
+
+    def reversed_so_far(self, accrual_id: str) -> Decimal:
+        return store.reversed_so_far(self.conn, accrual_id)
+
+    def redemption(self, token: str, idempotency_key: str) -> Mapping[str, Any] | None:
+        row = self.conn.execute(
+            select(redemptions).where(
+                redemptions.c.token == token, redemptions.c.idempotency_key == idempotency_key
+            )
+        ).first()
+        return None if row is None else dict(row._mapping)
+
+    def lots_due(self, *, state: str, column: str, as_of: date, limit: int) -> list[Lot]:
+        due = lots.c[column]
+        query = (
+            select(lots)
+            .where(lots.c.state == state, due.is_not(None), due <= as_of, lots.c.remaining > 0)
+            .order_by(due, lots.c.id)
+            .limit(limit)
+        )
+        return [store.lot_from_row(r) for r in self.conn.execute(query)]
+
+    def add_inbox(
+        self, *, id: str, key: InboxKey, content_hash: str, record: Mapping[str, Any], at: datetime
+    ) -> None:
+        self.rows.inbox.append(
+            {
+                "id": id,
+                "source_system": key[0],
+                "source_id": key[1],
+                "content_hash": content_hash,
+                "event_type": record["event_type"],
+                "canonical": dict(record),
+                "received_at": at,
+            }
+        )
+
+    def add_member(self, member: Member, customer_id: str, at: datetime) -> None:
+        self.rows.new_members.append((member, at))
+        self.rows.vault.append({"token": member.token, "customer_id": customer_id})
+
+    def add_posting(
+        self,
+        *,
+        id: str,
+        kind: str,
+        key: str,
+        token: CustomerToken | None,
+        at: datetime,
+        memo: str,
+        legs: Iterable[Leg],
+    ) -> None:
+        self.rows.add_posting(id=id, kind=kind, key=key, token=token, at=at, memo=memo, legs=legs)
+
+    def add_lot(self, lot: Lot, *, posting_id: str, accrual_id: str | None) -> None:
+        self.rows.lots.append(
+            {
+                "id": lot.id,
+                "token": lot.token,
+                "posting_id": posting_id,
+                "accrual_id": accrual_id,
+                "points": lot.points,
+                "remaining": lot.remaining,
+                "earned_on": lot.earned_on,
+                "expires_on": lot.expires_on,
+                "release_on": lot.release_on,
+                "state": lot.state.value,
+            }
+        )
+
+    def add_allocation(self, *, posting_id: str, lot_id: str, points: int) -> None:
+        self.rows.allocations.append({"posting_id": posting_id, "lot_id": lot_id, "points": points})
+
+    def add_row(self, table: str, row: Mapping[str, Any]) -> None:
+        if table not in _TABLES:
+            raise ValueError(f"no such ledger table: {table}")
+        self._extra.setdefault(table, []).append(dict(row))
+
+    def save_lot(self, lot: Lot) -> None:
+        self.rows.lot_updates[lot.id] = lot
+
+    def save_member(self, member: Member) -> None:
+        if not member.is_new:
+            self.rows.member_updates[member.token] = member
+
+    def set_usage(self, key: UsageKey, used: Decimal) -> None:
+        self.rows.usage[key] = used
+
+    def audit(
+        self, *, at: datetime, actor: str, action: str, subject: str, details: Mapping[str, Any]
+    ) -> None:
+        if self._audit is None:
+            self._audit = open_appender(self.conn)
+        self._audit.add(at=at, actor=actor, action=action, subject=subject, details=details)
+
+    def flush(self) -> None:
+        self.rows.accruals.extend(self._extra.pop("accruals", []))
+        self.rows.reversals.extend(self._extra.pop("reversals", []))
+        self.rows.debts.extend(self._extra.pop("points_debts", []))
+        self.rows.flush(self.conn)
+        for table, rows in self._extra.items():
+            if rows:
+                self.conn.execute(store.table_named(table).insert(), rows)
+        self._extra.clear()
+        if self._audit is not None:
+            self._audit.flush(self.conn)
+
+
+class SqlLedgerSessions:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @contextmanager
+    def begin(self) -> Iterator[SqlLedgerSession]:
+        try:
+            with self.db.writer.begin() as conn:
+                session = SqlLedgerSession(conn)
+                yield session
+                session.flush()
+        except IntegrityError as error:
+            if _is_uniqueness(error):
+                raise WriteConflict(str(error.orig)) from error
+            raise
+        except OperationalError as error:
+            if "deadlock" in str(error.orig) or "could not serialize" in str(error.orig):
+                raise WriteConflict(str(error.orig)) from error
+            raise
+
+
+def _is_uniqueness(error: IntegrityError) -> bool:
+    text = str(error.orig).lower()
+    return "unique" in text or "duplicate key" in text

@@ -1,0 +1,252 @@
+"""SQL reads and batched writes for the ledger: one flush writes a batch's rows in dependency order."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from pointflow.adapters.db.tables import (
+    accruals,
+    identity_vault,
+    inbox,
+    legs,
+    lot_allocations,
+    lots,
+    members,
+    metadata,
+    points_debts,
+    postings,
+    reversals,
+    rule_usage,
+)
+from pointflow.domain.ledger import Leg, MemberBalances
+from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
+from pointflow.domain.money import CustomerToken
+
+
+def lot_from_row(row: Any) -> Lot:
+    return Lot(
+        row.id,
+        CustomerToken(row.token),
+        row.points,
+        row.remaining,
+        row.earned_on,
+        row.expires_on,
+        row.release_on,
+        LotState(row.state),
+    )
+
+
+@dataclass(slots=True)
+class Rows:
+    """Rows gathered for one transaction, written by `flush` in an order the constraints accept."""
+
+    inbox: list[dict[str, Any]] = field(default_factory=list)
+    vault: list[dict[str, Any]] = field(default_factory=list)
+    new_members: list[tuple[Member, datetime]] = field(default_factory=list)  # rows built at flush
+    legs: list[dict[str, Any]] = field(default_factory=list)
+    postings: list[dict[str, Any]] = field(default_factory=list)
+    lots: list[dict[str, Any]] = field(default_factory=list)
+    allocations: list[dict[str, Any]] = field(default_factory=list)
+    accruals: list[dict[str, Any]] = field(default_factory=list)
+    reversals: list[dict[str, Any]] = field(default_factory=list)
+    debts: list[dict[str, Any]] = field(default_factory=list)
+    lot_updates: dict[str, Lot] = field(default_factory=dict)
+    member_updates: dict[str, Member] = field(default_factory=dict)
+    usage: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
+
+    def add_posting(
+        self,
+        *,
+        id: str,
+        kind: str,
+        key: str,
+        token: str | None,
+        at: Any,
+        memo: str,
+        legs: Iterable[Leg],
+    ) -> None:
+        for leg in legs:
+            self.legs.append(
+                {
+                    "posting_id": id,
+                    "account": leg.account.kind.value,
+                    "token": leg.account.token,
+                    "points": leg.points,
+                }
+            )
+        self.postings.append(
+            {
+                "id": id,
+                "kind": kind,
+                "idempotency_key": key,
+                "token": token,
+                "occurred_at": at,
+                "memo": memo,
+            }
+        )
+
+    def flush(self, conn: Connection) -> None:
+        created = [_new_member_row(m, at) for m, at in self.new_members]
+        self.new_members.clear()
+        for table, batch in (
+            (inbox, self.inbox),
+            (identity_vault, self.vault),
+            (members, created),
+            (legs, self.legs),
+            (postings, self.postings),
+            (lots, self.lots),
+            (lot_allocations, self.allocations),
+            (accruals, self.accruals),
+            (reversals, self.reversals),
+            (points_debts, self.debts),
+        ):
+            if batch:
+                conn.execute(insert(table), batch)
+                batch.clear()
+        self._flush_updates(conn)
+
+    def _flush_updates(self, conn: Connection) -> None:
+        if self.lot_updates:
+            conn.execute(
+                update(lots)
+                .where(lots.c.id == bindparam("lot_id"))
+                .values(remaining=bindparam("new_remaining"), state=bindparam("new_state")),
+                [
+                    {"lot_id": lot.id, "new_remaining": lot.remaining, "new_state": lot.state.value}
+                    for lot in self.lot_updates.values()
+                ],
+            )
+            self.lot_updates.clear()
+        if self.member_updates:
+            conn.execute(
+                update(members)
+                .where(members.c.token == bindparam("m_token"))
+                .values(
+                    tier=bindparam("m_tier"),
+                    available=bindparam("m_available"),
+                    pending=bindparam("m_pending"),
+                    debt=bindparam("m_debt"),
+                ),
+                [_member_params(m) for m in self.member_updates.values()],
+            )
+            self.member_updates.clear()
+        if self.usage:
+            _upsert_usage(conn, self.usage)
+            self.usage.clear()
+
+
+def _new_member_row(m: Member, at: datetime) -> dict[str, Any]:
+    b = m.balances
+    return {
+        "token": m.token,
+        "tier": m.tier,
+        "available": b.available,
+        "pending": b.pending,
+        "debt": b.debt,
+        "created_at": at,
+    }
+
+
+def _member_params(m: Member) -> dict[str, Any]:
+    b = m.balances
+    return {
+        "m_token": m.token,
+        "m_tier": m.tier,
+        "m_available": b.available,
+        "m_pending": b.pending,
+        "m_debt": b.debt,
+    }
+
+
+def _upsert_usage(conn: Connection, usage: dict[tuple[str, str, str], Decimal]) -> None:
+    rows = [{"token": t, "rule_id": r, "period_key": p, "used": u} for (t, r, p), u in usage.items()]
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = dialect_insert(rule_usage)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["token", "rule_id", "period_key"], set_={"used": stmt.excluded.used}
+        ),
+        rows,
+    )
+
+
+def find_inbox(conn: Connection, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    if not keys:
+        return {}
+    pair = tuple_(inbox.c.source_system, inbox.c.source_id)
+    rows = conn.execute(
+        select(inbox.c.source_system, inbox.c.source_id, inbox.c.content_hash, inbox.c.canonical).where(
+            pair.in_(list(keys))
+        )
+    ).all()
+    return {(r.source_system, r.source_id): r for r in rows}
+
+
+def load_members(conn: Connection, tokens: Collection[str], *, lock: bool) -> dict[str, Member]:
+    """Members by token; on PostgreSQL `lock` takes their rows FOR UPDATE in token order."""
+    if not tokens:
+        return {}
+    query = select(members).where(members.c.token.in_(sorted(tokens))).order_by(members.c.token)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {
+        r.token: Member(CustomerToken(r.token), r.tier, MemberBalances(r.available, r.pending, r.debt))
+        for r in conn.execute(query)
+    }
+
+
+def load_usage(
+    conn: Connection, tokens: Collection[str], period_keys: Collection[str]
+) -> dict[tuple[str, str, str], Decimal]:
+    if not tokens or not period_keys:
+        return {}
+    rows = conn.execute(
+        select(rule_usage).where(
+            rule_usage.c.token.in_(list(tokens)), rule_usage.c.period_key.in_(list(period_keys))
+        )
+    )
+    return {(r.token, r.rule_id, r.period_key): r.used for r in rows}
+
+
+def open_lots(conn: Connection, token: str) -> list[Lot]:
+    """The member's lots that still hold points, pending or available."""
+    rows = conn.execute(
+        select(lots).where(lots.c.token == token, lots.c.state != "closed", lots.c.remaining > 0)
+    )
+    return [lot_from_row(r) for r in rows]
+
+
+def find_accrual(conn: Connection, source_system: str, source_id: str) -> AccrualRecord | None:
+    row = conn.execute(
+        select(accruals).where(accruals.c.source_system == source_system, accruals.c.source_id == source_id)
+    ).first()
+    if row is None:
+        return None
+    return AccrualRecord(
+        row.id,
+        CustomerToken(row.token),
+        row.source_system,
+        row.source_id,
+        row.amount,
+        row.currency,
+        row.booked_at,
+        row.points,
+        row.lot_id,
+    )
+
+
+def reversed_so_far(conn: Connection, accrual_id: str) -> Decimal:
+    amounts = conn.execute(select(reversals.c.amount).where(reversals.c.accrual_id == accrual_id)).scalars()
+    return sum(amounts, Decimal(0))
+
+
+def table_named(name: str) -> Table:
+    return metadata.tables[name]

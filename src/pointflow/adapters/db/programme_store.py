@@ -1,0 +1,100 @@
+"""Programme versions in the database: every accepted programme file is kept, the newest is active."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from threading import Lock
+
+from sqlalchemy import func, insert, select
+
+from pointflow.adapters.db.audit_store import open_appender
+from pointflow.adapters.db.engine import Database
+from pointflow.adapters.db.tables import programme_versions
+from pointflow.adapters.programme_file import load_programme_text
+from pointflow.domain.programme import Programme
+from pointflow.service_layer.accrual import ActiveProgramme
+
+
+class NoProgramme(RuntimeError):
+    """No programme has been loaded into this database yet."""
+
+
+class ProgrammeStore:
+    """Loads, versions and serves the active programme, parsing each version once."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.clock = clock
+        self._parsed: dict[int, Programme] = {}
+        self._lock = Lock()
+
+    def load(self, text: str, *, actor: str) -> tuple[ActiveProgramme, bool]:
+        """Validate and store `text` as a new version unless it equals the active one."""
+        programme = load_programme_text(text)
+        digest = programme.content_hash()
+        with self.db.writer.begin() as conn:
+            latest = conn.execute(
+                select(programme_versions).order_by(programme_versions.c.id.desc()).limit(1)
+            ).first()
+            if latest is not None and latest.content_hash == digest:
+                return ActiveProgramme(latest.id, programme), False
+            version = 1 + (
+                conn.execute(
+                    select(func.max(programme_versions.c.version)).where(
+                        programme_versions.c.programme_id == programme.id
+                    )
+                ).scalar()
+                or 0
+            )
+            now = self.clock()
+            inserted = conn.execute(
+                insert(programme_versions).values(
+                    programme_id=programme.id,
+                    version=version,
+                    content_hash=digest,
+                    body=text,
+                    loaded_at=now,
+                    loaded_by=actor,
+                )
+            ).inserted_primary_key
+            assert inserted is not None
+            new_id = inserted[0]
+            appender = open_appender(conn)
+            appender.add(
+                at=now,
+                actor=actor,
+                action="programme.loaded",
+                subject=f"programme:{programme.id}",
+                details={"version": version, "content_hash": digest, "row": new_id},
+            )
+            appender.flush(conn)
+        return ActiveProgramme(int(new_id), programme), True
+
+    def active(self) -> ActiveProgramme:
+        with self.db.reader.connect() as conn:
+            row = conn.execute(
+                select(programme_versions.c.id, programme_versions.c.body)
+                .order_by(programme_versions.c.id.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            raise NoProgramme("no programme loaded: run `pointflow programme load FILE`")
+        with self._lock:
+            if row.id not in self._parsed:
+                self._parsed[row.id] = load_programme_text(row.body)
+            return ActiveProgramme(row.id, self._parsed[row.id])
+
+    def history(self) -> list[dict[str, object]]:
+        with self.db.reader.connect() as conn:
+            rows = conn.execute(
+                select(
+                    programme_versions.c.id,
+                    programme_versions.c.programme_id,
+                    programme_versions.c.version,
+                    programme_versions.c.content_hash,
+                    programme_versions.c.loaded_at,
+                    programme_versions.c.loaded_by,
+                ).order_by(programme_versions.c.id)
+            ).all()
+        return [dict(r._mapping) for r in rows]

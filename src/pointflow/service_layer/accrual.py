@@ -1,0 +1,365 @@
+"""Posted and reversed transactions: dedupe, earn rules, postings, lots and audit in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from pointflow.domain.earning import EarnInput, EarnResult, TraceLine, evaluate, period_key
+from pointflow.domain.errors import InvalidEvent
+from pointflow.domain.events import (
+    CanonicalEvent,
+    TransactionPosted,
+    TransactionReversed,
+    differing_fields,
+    event_record,
+    record_hash,
+)
+from pointflow.domain.ids import new_id
+from pointflow.domain.ledger import MemberBalances, plan_accrual, plan_clawback
+from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
+from pointflow.domain.money import CustomerToken
+from pointflow.domain.programme import Programme, expiry_date
+from pointflow.domain.reversal import clawback_points
+from pointflow.service_layer.ports import LedgerSession, LedgerSessions, UsageKey, WriteConflict
+
+_ATTEMPTS = 5
+Status = Literal["accepted", "duplicate", "conflict", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveProgramme:
+    version: int
+    programme: Programme
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    source_id: str
+    status: Status
+    points: int = 0  # points accrued (positive) or clawed back (negative)
+    token: CustomerToken | None = None
+    detail: str | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccrualDeps:
+    sessions: LedgerSessions
+    programme: Callable[[], ActiveProgramme]
+    tokenise: Callable[[str], CustomerToken]
+    mcc_range: Callable[[str], str | None]
+    clock: Callable[[], datetime]
+
+
+def ingest(events: Sequence[CanonicalEvent], deps: AccrualDeps, *, actor: str) -> list[Outcome]:
+    """Apply a batch of canonical events in one transaction; each event has its effect at most once."""
+    active = deps.programme()
+    for attempt in range(_ATTEMPTS):
+        try:
+            with deps.sessions.begin() as session:
+                return _Batch(session, deps, active, actor).run(events)
+        except WriteConflict:
+            if attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def trace_dicts(lines: Sequence[TraceLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule_id": ln.rule_id,
+            "kind": ln.kind,
+            "outcome": ln.outcome,
+            "reason": ln.reason,
+            "points": str(ln.points),
+            "multiplier": None if ln.multiplier is None else str(ln.multiplier),
+        }
+        for ln in lines
+    ]
+
+
+@dataclass
+class _Batch:
+    session: LedgerSession
+    deps: AccrualDeps
+    active: ActiveProgramme
+    actor: str
+    now: datetime = field(init=False)
+    members: dict[str, Member] = field(default_factory=dict)
+    usage: dict[UsageKey, Decimal] = field(default_factory=dict)
+    seen: dict[tuple[str, str], tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.now = self.deps.clock()
+
+    def run(self, events: Sequence[CanonicalEvent]) -> list[Outcome]:
+        self._preload(events)
+        outcomes = [self._one(event) for event in events]
+        self._persist_members()
+        return outcomes
+
+    def _preload(self, events: Sequence[CanonicalEvent]) -> None:
+        self.seen.update(self.session.inbox_records([(e.source.system, e.source.id) for e in events]))
+        tokens = {self.deps.tokenise(e.customer_id) for e in events}
+        self.members.update(self.session.members(tokens))
+        periods = self._period_keys(e.booked_at for e in events if isinstance(e, TransactionPosted))
+        self.usage.update(self.session.usage(tokens, periods))
+
+    def _period_keys(self, times: Any) -> set[str]:
+        capped = {r.cap.period for r in self.active.programme.rules if r.cap is not None}
+        return {period_key(p, at) for at in times for p in capped}
+
+    def _one(self, event: CanonicalEvent) -> Outcome:
+        key = (event.source.system, event.source.id)
+        record = event_record(event)
+        digest = record_hash(record)
+        if key in self.seen:
+            return self._repeat(event, record, digest)
+        if isinstance(event, TransactionPosted):
+            outcome = self._accrue(event, digest, record)
+        else:
+            outcome = self._reverse(event, digest, record)
+        if outcome.status == "accepted":
+            self.seen[key] = (digest, record)
+        return outcome
+
+    def _repeat(self, event: CanonicalEvent, record: dict[str, Any], digest: str) -> Outcome:
+        stored_hash, stored = self.seen[(event.source.system, event.source.id)]
+        if stored_hash == digest:
+            return Outcome(event.source.id, "duplicate", detail="already processed; no second effect")
+        fields = differing_fields(stored, record)
+        return Outcome(
+            event.source.id,
+            "conflict",
+            field=fields[0] if fields else None,
+            detail=f"source id {event.source.id} was already processed with different "
+            f"{', '.join(fields)}; nothing changed",
+        )
+
+    def _member(self, event: CanonicalEvent) -> Member:
+        token = self.deps.tokenise(event.customer_id)
+        member = self.members.get(token)
+        if member is None:
+            tier = self.active.programme.tiers[0].name
+            member = Member(token, tier, MemberBalances(), is_new=True)
+            self.members[token] = member
+            self.session.add_member(member, event.customer_id, self.now)
+        self.touched.add(token)
+        return member
+
+    def _inbox(self, event: CanonicalEvent, digest: str, record: dict[str, Any]) -> str:
+        inbox_id = new_id()
+        key = (event.source.system, event.source.id)
+        self.session.add_inbox(id=inbox_id, key=key, content_hash=digest, record=record, at=self.now)
+        return inbox_id
+
+    def _accrue(self, event: TransactionPosted, digest: str, record: dict[str, Any]) -> Outcome:
+        member = self._member(event)
+        result = evaluate(self.active.programme, self._earn_input(event, member), self._usage_of(member))
+        inbox_id, accrual_id = self._inbox(event, digest, record), new_id()
+        posting_id, lot_id = self._post_accrual(event, member, result.points, accrual_id)
+        self._record_usage(member.token, result)
+        self.session.add_row(
+            "accruals",
+            {
+                "id": accrual_id,
+                "inbox_id": inbox_id,
+                "token": member.token,
+                "source_system": event.source.system,
+                "source_id": event.source.id,
+                "amount": event.money.amount,
+                "currency": event.money.currency,
+                "booked_at": event.booked_at,
+                "mcc": event.mcc,
+                "points": result.points,
+                "exact_points": result.exact,
+                "excluded_by": result.excluded_by,
+                "trace": trace_dicts(result.lines),
+                "programme_version": self.active.version,
+                "posting_id": posting_id,
+                "lot_id": lot_id,
+            },
+        )
+        return Outcome(event.source.id, "accepted", result.points, member.token)
+
+    def _earn_input(self, event: TransactionPosted, member: Member) -> EarnInput:
+        return EarnInput(
+            amount=event.money.amount,
+            currency=event.money.currency,
+            direction=event.direction,
+            transaction_type=event.transaction_type,
+            mcc=event.mcc,
+            iso_range=self.deps.mcc_range(event.mcc) if event.mcc else None,
+            merchant_country=event.merchant_country,
+            channel=event.channel,
+            booked_at=event.booked_at,
+            tier=member.tier,
+        )
+
+    def _usage_of(self, member: Member) -> dict[tuple[str, str], Decimal]:
+        return {(r, p): used for (t, r, p), used in self.usage.items() if t == member.token}
+
+    def _record_usage(self, token: CustomerToken, result: EarnResult) -> None:
+        for (rule_id, period), used in result.usage.items():
+            key = (str(token), rule_id, period)
+            self.usage[key] = self.usage.get(key, Decimal(0)) + used
+            self.session.set_usage(key, self.usage[key])
+
+    def _post_accrual(
+        self, event: TransactionPosted, member: Member, points: int, accrual_id: str
+    ) -> tuple[str | None, str | None]:
+        if points <= 0:
+            return None, None
+        policy = self.active.programme.lots
+        hold = policy.pending_days > 0
+        plan = plan_accrual(member.token, points, member.balances.debt, hold=hold)  # type: ignore[arg-type]
+        posting_id = new_id()
+        self.session.add_posting(
+            id=posting_id,
+            kind="earn",
+            key=f"earn:{event.source.system}:{event.source.id}",
+            token=member.token,
+            at=self.now,
+            memo=f"{points} points for {event.source.id}",
+            legs=plan.legs,
+        )
+        member.balances = member.balances.apply(plan.legs)
+        self._audit(
+            "points.accrued",
+            member.token,
+            source_id=event.source.id,
+            points=points,
+            posting_id=posting_id,
+            debt_repaid=plan.debt_repaid,
+        )
+        if plan.lot_points == 0:
+            return posting_id, None
+        earned_on = event.booked_at.date()
+        lot = Lot(
+            new_id(),
+            member.token,
+            plan.lot_points,
+            plan.lot_points,
+            earned_on,
+            expiry_date(policy.expiry, earned_on),
+            earned_on + timedelta(days=policy.pending_days) if hold else None,
+            LotState.PENDING if hold else LotState.AVAILABLE,
+        )
+        self.session.add_lot(lot, posting_id=posting_id, accrual_id=accrual_id)
+        return posting_id, lot.id
+
+    def _reverse(self, event: TransactionReversed, digest: str, record: dict[str, Any]) -> Outcome:
+        self._persist_members()
+        self.session.flush()
+        original = self.session.accrual(event.source.system, event.original_source_id)
+        try:
+            points = self._clawback_size(event, original)
+        except InvalidEvent as problem:
+            return Outcome(event.source.id, "rejected", detail=problem.detail, field=problem.field)
+        assert original is not None
+        member = self._member(event)
+        inbox_id, posting_id, debt = self._inbox(event, digest, record), None, 0
+        if points:
+            posting_id, debt = self._claw(event, original, member, points)
+        self.session.add_row(
+            "reversals",
+            {
+                "id": new_id(),
+                "inbox_id": inbox_id,
+                "accrual_id": original.id,
+                "kind": event.kind.value,
+                "amount": event.money.amount,
+                "points": points,
+                "debt_points": debt,
+                "posting_id": posting_id,
+                "booked_at": event.booked_at,
+            },
+        )
+        return Outcome(event.source.id, "accepted", -points, member.token)
+
+    def _clawback_size(self, event: TransactionReversed, original: AccrualRecord | None) -> int:
+        if original is None:
+            raise InvalidEvent(
+                f"no accrued transaction {event.original_source_id} from {event.source.system}",
+                field="original_transaction_id",
+            )
+        if original.token != self.deps.tokenise(event.customer_id):
+            raise InvalidEvent(
+                "the reversal names a different customer than the original", field="customer_id"
+            )
+        if original.currency != event.money.currency:
+            raise InvalidEvent(f"the original was in {original.currency}", field="currency")
+        return clawback_points(
+            original_points=original.points,
+            original_amount=original.amount,
+            reversed_before=self.session.reversed_so_far(original.id),
+            reversing=event.money.amount,
+        )
+
+    def _claw(
+        self, event: TransactionReversed, original: AccrualRecord, member: Member, points: int
+    ) -> tuple[str, int]:
+        lots = {lot.id: lot for lot in self.session.open_lots(member.token)}
+        origin = lots.get(original.lot_id) if original.lot_id else None
+        plan = plan_clawback(
+            member.token,
+            points,
+            origin.view() if origin else None,
+            [lot.view() for lot in lots.values()],
+        )
+        posting_id = new_id()
+        self.session.add_posting(
+            id=posting_id,
+            kind="clawback",
+            key=f"clawback:{event.source.system}:{event.source.id}",
+            token=member.token,
+            at=self.now,
+            memo=f"{event.kind.value} of {original.source_id}",
+            legs=plan.legs,
+        )
+        for allocation in plan.allocations:
+            lots[allocation.lot_id].take(allocation.points)
+            self.session.save_lot(lots[allocation.lot_id])
+            self.session.add_allocation(
+                posting_id=posting_id, lot_id=allocation.lot_id, points=allocation.points
+            )
+        member.balances = member.balances.apply(plan.legs)
+        if plan.debt_points:
+            self.session.add_row(
+                "points_debts",
+                {
+                    "id": new_id(),
+                    "token": member.token,
+                    "posting_id": posting_id,
+                    "points": plan.debt_points,
+                    "reason": f"{event.kind.value} of {original.source_id}: points already spent",
+                    "created_at": self.now,
+                },
+            )
+        self._audit(
+            "points.clawed_back",
+            member.token,
+            source_id=event.source.id,
+            points=points,
+            original=original.source_id,
+            posting_id=posting_id,
+            debt=plan.debt_points,
+        )
+        return posting_id, plan.debt_points
+
+    def _audit(self, action: str, token: CustomerToken, **details: Any) -> None:
+        self.session.audit(
+            at=self.now, actor=self.actor, action=action, subject=f"member:{token}", details=details
+        )
+
+    def _persist_members(self) -> None:
+        for token in self.touched:
+            member = self.members[token]
+            self.session.save_member(member)
+            member.is_new = False
+        self.touched.clear()

@@ -1,0 +1,113 @@
+"""Ingress: raw payloads from HTTP, files or brokers → connector → accrual; bad input is quarantined."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pointflow.domain.errors import InvalidEvent
+from pointflow.domain.events import CanonicalEvent
+from pointflow.service_layer.accrual import AccrualDeps, Outcome, Status, ingest
+from pointflow.service_layer.ports import Connector, DecodeLimits, QuarantinePort
+
+
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """One inbound item: its exact text (kept for the quarantine) and, if it parsed, the payload."""
+
+    raw: str
+    payload: Any = None
+    parse_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    index: int
+    status: Status
+    source_id: str | None
+    points: int = 0
+    detail: str | None = None
+    field: str | None = None
+    quarantine_id: str | None = None
+
+
+def receive(
+    items: Sequence[RawEvent],
+    *,
+    connector: Connector,
+    deps: AccrualDeps,
+    quarantine: QuarantinePort,
+    actor: str,
+) -> list[ItemResult]:
+    """Decode every item, apply the valid ones in one transaction, quarantine the rest with the reason."""
+    limits = _limits(deps)
+    results: dict[int, ItemResult] = {}
+    decoded: list[tuple[int, CanonicalEvent]] = []
+    for index, item in enumerate(items):
+        try:
+            decoded.append((index, _decode(item, connector, limits, deps)))
+        except InvalidEvent as problem:
+            results[index] = _quarantined(
+                item, index, connector, quarantine, deps, problem.detail, problem.field
+            )
+    outcomes = ingest([event for _, event in decoded], deps, actor=actor) if decoded else []
+    for (index, _), outcome in zip(decoded, outcomes, strict=True):
+        results[index] = _settled(items[index], index, outcome, connector, quarantine, deps)
+    return [results[i] for i in range(len(items))]
+
+
+def _limits(deps: AccrualDeps) -> DecodeLimits:
+    limits = deps.programme().programme.limits
+    return DecodeLimits(limits.max_transaction_amount, limits.max_future_skew_hours)
+
+
+def _decode(item: RawEvent, connector: Connector, limits: DecodeLimits, deps: AccrualDeps) -> CanonicalEvent:
+    if item.parse_error is not None:
+        raise InvalidEvent(item.parse_error, field="<body>")
+    return connector.decode(item.payload, limits=limits, now=deps.clock)
+
+
+def _settled(
+    item: RawEvent,
+    index: int,
+    outcome: Outcome,
+    connector: Connector,
+    quarantine: QuarantinePort,
+    deps: AccrualDeps,
+) -> ItemResult:
+    if outcome.status in ("conflict", "rejected"):
+        return _quarantined(
+            item,
+            index,
+            connector,
+            quarantine,
+            deps,
+            outcome.detail or outcome.status,
+            outcome.field,
+            status=outcome.status,
+        )
+    return ItemResult(index, outcome.status, outcome.source_id, outcome.points, outcome.detail)
+
+
+def _quarantined(
+    item: RawEvent,
+    index: int,
+    connector: Connector,
+    quarantine: QuarantinePort,
+    deps: AccrualDeps,
+    reason: str,
+    field: str | None,
+    *,
+    status: Status = "rejected",
+) -> ItemResult:
+    source_id = connector.source_id(item.payload) if item.payload is not None else None
+    qid = quarantine.add(
+        connector=connector.name,
+        raw=item.raw,
+        reason=reason,
+        field=field,
+        source_id=source_id,
+        at=deps.clock(),
+    )
+    return ItemResult(index, status, source_id, detail=reason, field=field, quarantine_id=qid)

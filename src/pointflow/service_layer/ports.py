@@ -1,0 +1,96 @@
+"""The ports the service layer needs; adapters implement them (SQL in `adapters/db`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from pointflow.domain.events import CanonicalEvent
+from pointflow.domain.ledger import Leg
+from pointflow.domain.members import AccrualRecord, Lot, Member
+from pointflow.domain.money import CustomerToken
+
+InboxKey = tuple[str, str]  # (source system, source id)
+UsageKey = tuple[str, str, str]  # (token, rule id, period key)
+
+
+class WriteConflict(Exception):
+    """Another transaction wrote the same unique row first; the work can be retried and will then dedupe."""
+
+
+class LedgerSession(Protocol):
+    """One database transaction over the ledger: reads, then buffered writes that `flush` sends."""
+
+    def inbox_records(self, keys: Collection[InboxKey]) -> dict[InboxKey, tuple[str, dict[str, Any]]]: ...
+    def members(self, tokens: Collection[str]) -> dict[str, Member]: ...
+    def usage(self, tokens: Collection[str], period_keys: Collection[str]) -> dict[UsageKey, Decimal]: ...
+    def open_lots(self, token: str) -> list[Lot]: ...
+    def accrual(self, source_system: str, source_id: str) -> AccrualRecord | None: ...
+    def reversed_so_far(self, accrual_id: str) -> Decimal: ...
+    def redemption(self, token: str, idempotency_key: str) -> Mapping[str, Any] | None: ...
+    def lots_due(self, *, state: str, column: str, as_of: date, limit: int) -> list[Lot]: ...
+
+    def add_inbox(
+        self, *, id: str, key: InboxKey, content_hash: str, record: Mapping[str, Any], at: datetime
+    ) -> None: ...
+    def add_member(self, member: Member, customer_id: str, at: datetime) -> None: ...
+    def add_posting(
+        self,
+        *,
+        id: str,
+        kind: str,
+        key: str,
+        token: CustomerToken | None,
+        at: datetime,
+        memo: str,
+        legs: Iterable[Leg],
+    ) -> None: ...
+    def add_lot(self, lot: Lot, *, posting_id: str, accrual_id: str | None) -> None: ...
+    def add_allocation(self, *, posting_id: str, lot_id: str, points: int) -> None: ...
+    def add_row(self, table: str, row: Mapping[str, Any]) -> None: ...
+    def save_lot(self, lot: Lot) -> None: ...
+    def save_member(self, member: Member) -> None: ...
+    def set_usage(self, key: UsageKey, used: Decimal) -> None: ...
+    def audit(
+        self, *, at: datetime, actor: str, action: str, subject: str, details: Mapping[str, Any]
+    ) -> None: ...
+    def flush(self) -> None: ...
+
+
+class LedgerSessions(Protocol):
+    def begin(self) -> AbstractContextManager[LedgerSession]: ...
+
+
+class QuarantinePort(Protocol):
+    def add(
+        self,
+        *,
+        connector: str,
+        raw: str,
+        reason: str,
+        field: str | None,
+        source_id: str | None,
+        at: datetime,
+    ) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeLimits:
+    max_amount: Decimal
+    max_future_skew_hours: int
+
+
+class Connector(Protocol):
+    name: str
+
+    def decode(self, payload: Any, *, limits: DecodeLimits, now: Callable[[], datetime]) -> CanonicalEvent:
+        """Turn one native payload into one canonical event, or raise InvalidEvent naming the field."""
+        ...
+
+    def source_id(self, payload: Any) -> str | None:
+        """The payload's own id if it can be read, for the quarantine listing."""
+        ...

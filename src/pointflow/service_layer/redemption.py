@@ -1,0 +1,165 @@
+"""Redeem points for a reward in the catalogue, once per idempotency key."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pointflow.domain.errors import IdempotencyConflict, InsufficientPoints, UnknownReward
+from pointflow.domain.ids import new_id
+from pointflow.domain.ledger import plan_redemption
+from pointflow.domain.members import Member
+from pointflow.domain.money import CustomerToken
+from pointflow.domain.programme import Reward
+from pointflow.service_layer.accrual import ActiveProgramme
+from pointflow.service_layer.ports import LedgerSession, LedgerSessions
+
+
+@dataclass(frozen=True, slots=True)
+class Redeem:
+    customer_id: str
+    reward_id: str
+    quantity: int
+    idempotency_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    id: str
+    reward_id: str
+    quantity: int
+    points: int
+    value: Decimal
+    currency: str
+    available_after: int | None
+    replayed: bool
+
+
+def redeem(
+    command: Redeem,
+    *,
+    sessions: LedgerSessions,
+    active: ActiveProgramme,
+    tokenise: Callable[[str], CustomerToken],
+    clock: Callable[[], datetime],
+    actor: str,
+) -> Redemption:
+    """Move points from the member's available lots to `redeemed`, first-expiring-first."""
+    token = tokenise(command.customer_id)
+    reward = _reward(active, command.reward_id)
+    request_hash = hashlib.sha256(f"{command.reward_id}|{command.quantity}".encode()).hexdigest()
+    with sessions.begin() as session:
+        member = session.members([token]).get(token)
+        earlier = session.redemption(token, command.idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, request_hash)
+        if member is None:
+            raise InsufficientPoints("the member has no points yet", field="customer_id")
+        return _apply(
+            session,
+            member,
+            reward,
+            command,
+            request_hash,
+            clock(),
+            actor,
+            active.programme.currency,
+        )
+
+
+def _reward(active: ActiveProgramme, reward_id: str) -> Reward:
+    for reward in active.programme.rewards:
+        if reward.id == reward_id and reward.active:
+            return reward
+    raise UnknownReward(f"no active reward {reward_id!r} in the catalogue", field="reward_id")
+
+
+def _replay(earlier: dict[str, Any] | Any, request_hash: str) -> Redemption:
+    if earlier["request_hash"] != request_hash:
+        raise IdempotencyConflict(
+            "this Idempotency-Key was used for a different redemption", field="Idempotency-Key"
+        )
+    return Redemption(
+        earlier["id"],
+        earlier["reward_id"],
+        earlier["quantity"],
+        earlier["points"],
+        earlier["value"],
+        earlier["currency"],
+        None,
+        replayed=True,
+    )
+
+
+def _apply(
+    session: LedgerSession,
+    member: Member,
+    reward: Reward,
+    command: Redeem,
+    request_hash: str,
+    now: datetime,
+    actor: str,
+    currency: str,
+) -> Redemption:
+    points = reward.points * command.quantity
+    lots = {lot.id: lot for lot in session.open_lots(member.token)}
+    legs, allocations = plan_redemption(member.token, points, [lot.view() for lot in lots.values()])
+    posting_id, redemption_id = new_id(), new_id()
+    session.add_posting(
+        id=posting_id,
+        kind="redeem",
+        key=f"redeem:{member.token}:{command.idempotency_key}",
+        token=member.token,
+        at=now,
+        memo=f"{command.quantity} × {reward.id}",
+        legs=legs,
+    )
+    for allocation in allocations:
+        lots[allocation.lot_id].take(allocation.points)
+        session.save_lot(lots[allocation.lot_id])
+        session.add_allocation(posting_id=posting_id, lot_id=allocation.lot_id, points=allocation.points)
+    member.balances = member.balances.apply(legs)
+    session.save_member(member)
+    value = reward.value * command.quantity
+    session.add_row(
+        "redemptions",
+        {
+            "id": redemption_id,
+            "token": member.token,
+            "idempotency_key": command.idempotency_key,
+            "request_hash": request_hash,
+            "reward_id": reward.id,
+            "quantity": command.quantity,
+            "points": points,
+            "value": value,
+            "currency": currency,
+            "posting_id": posting_id,
+            "created_at": now,
+        },
+    )
+    session.audit(
+        at=now,
+        actor=actor,
+        action="points.redeemed",
+        subject=f"member:{member.token}",
+        details={
+            "reward_id": reward.id,
+            "quantity": command.quantity,
+            "points": points,
+            "posting_id": posting_id,
+        },
+    )
+    return Redemption(
+        redemption_id,
+        reward.id,
+        command.quantity,
+        points,
+        value,
+        currency,
+        member.balances.available,
+        replayed=False,
+    )
