@@ -10,12 +10,14 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -29,10 +31,31 @@ from pydantic import (
 from pointflow.domain.events import Channel, Direction, TransactionType
 from pointflow.domain.money import Mcc, check_currency
 
-MccCode = Annotated[Mcc, StringConstraints(pattern=r"^\d{4}$")]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=64)]
+_SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+
+
+def _mcc(value: str) -> Mcc:
+    if len(value) != 4 or not value.isdigit():
+        raise ValueError(f"{value!r} is not a merchant category code (four digits, quoted in YAML)")
+    return Mcc(value)
+
+
+def _slug(value: str) -> str:
+    if len(value) > 64 or not _SLUG.fullmatch(value):
+        raise ValueError(f"{value!r} is not an id: use a-z, 0-9, '-' and '_' (at most 64)")
+    return value
+
+
+def _country(value: str) -> str:
+    if len(value) != 2 or not value.isascii() or not value.isupper():
+        raise ValueError(f"{value!r} is not an ISO 3166 alpha-2 country code such as US")
+    return value
+
+
+MccCode = Annotated[str, AfterValidator(_mcc)]
+Slug = Annotated[str, AfterValidator(_slug)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+CountryCode = Annotated[str, AfterValidator(_country)]
 CapPeriod = Literal["day", "week", "month", "quarter", "year", "lifetime"]
 ExpiryPeriod = Literal["month", "quarter", "year"]
 FieldError = tuple[str, str]

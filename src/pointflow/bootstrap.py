@@ -1,0 +1,92 @@
+"""The composition root: the one place that turns settings into adapters and wires them together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from pointflow.adapters.db.apikey_store import ApiKeyStore
+from pointflow.adapters.db.engine import Database, connect
+from pointflow.adapters.db.ledger_session import SqlLedgerSessions
+from pointflow.adapters.db.migrate import upgrade
+from pointflow.adapters.db.programme_store import NoProgramme, ProgrammeStore
+from pointflow.adapters.db.quarantine_store import SqlQuarantine
+from pointflow.adapters.mcc import mcc_range
+from pointflow.adapters.programme_file import sample_programme_path
+from pointflow.config import Settings
+from pointflow.governance.identity import Tokeniser
+from pointflow.service_layer.accrual import AccrualDeps
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Container:
+    settings: Settings
+    db: Database
+    sessions: SqlLedgerSessions
+    programmes: ProgrammeStore
+    quarantine: SqlQuarantine
+    api_keys: ApiKeyStore
+    tokeniser: Tokeniser
+    clock: Clock
+
+    def accrual_deps(self) -> AccrualDeps:
+        return AccrualDeps(
+            sessions=self.sessions,
+            programme=self.programmes.active,
+            tokenise=self.tokeniser.token,
+            mcc_range=mcc_range,
+            clock=self.clock,
+        )
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migrate: bool = True) -> Container:
+    settings = settings or Settings()
+    _ensure_sqlite_folder(settings.database_url)
+    db = connect(settings.database_url)
+    if migrate:
+        upgrade(db)
+    container = Container(
+        settings=settings,
+        db=db,
+        sessions=SqlLedgerSessions(db),
+        programmes=ProgrammeStore(db, clock),
+        quarantine=SqlQuarantine(db),
+        api_keys=ApiKeyStore(db),
+        tokeniser=Tokeniser(settings.pseudonym_secret.get_secret_value().encode()),
+        clock=clock,
+    )
+    _ensure_programme(container)
+    return container
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _ensure_programme(container: Container) -> None:
+    """Load the configured programme file if it changed; in development fall back to the sample."""
+    path = container.settings.programme_file
+    if path is not None:
+        container.programmes.load(path.read_text(encoding="utf-8"), actor="bootstrap")
+        return
+    try:
+        container.programmes.active()
+    except NoProgramme:
+        if container.settings.environment != "production":
+            sample = sample_programme_path().read_text(encoding="utf-8")
+            container.programmes.load(sample, actor="bootstrap")

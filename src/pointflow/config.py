@@ -1,0 +1,41 @@
+"""Typed settings from `POINTFLOW_*` environment variables; outside development they fail closed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "pointflow-development-only-secret-do-not-use"
+_PLACEHOLDERS = ("change-me", "changeme", "placeholder", "secret", "development", "example")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POINTFLOW_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/pointflow.db"
+    pseudonym_secret: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    programme_file: Path | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+    max_body_bytes: int = 1_048_576
+
+    @model_validator(mode="after")
+    def _fail_closed(self) -> Settings:
+        if self.environment != "production":
+            return self
+        secret = self.pseudonym_secret.get_secret_value()
+        if len(secret) < 32 or any(word in secret.lower() for word in _PLACEHOLDERS):
+            raise ValueError(
+                "POINTFLOW_PSEUDONYM_SECRET must be set to a random value of at least 32 characters "
+                "in production (placeholders are refused)"
+            )
+        if (
+            "POINTFLOW_DATABASE_URL" not in self.model_fields_set
+            and "database_url" not in self.model_fields_set
+        ):
+            raise ValueError("POINTFLOW_DATABASE_URL must be set explicitly in production")
+        return self

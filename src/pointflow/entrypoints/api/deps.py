@@ -1,0 +1,50 @@
+"""FastAPI dependencies: the container, the calling API key and its role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from pointflow.adapters.db.apikey_store import ApiKey, Role
+from pointflow.bootstrap import Container
+from pointflow.entrypoints.api.problems import Problem
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def _caller(request: Request, container: ContainerDep) -> ApiKey:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key:
+        raise Problem(
+            401, "Unauthorized", "send an API key as 'Authorization: Bearer KEY'", field="Authorization"
+        )
+    found = container.api_keys.find(key.strip())
+    if found is None:
+        raise Problem(401, "Unauthorized", "unknown or revoked API key", field="Authorization")
+    return found
+
+
+def require(role: Role) -> Callable[..., ApiKey]:
+    """A dependency that lets through keys with `role` or admin."""
+
+    def check(caller: Annotated[ApiKey, Depends(_caller)]) -> ApiKey:
+        if caller.role not in (role, Role.ADMIN):
+            raise Problem(403, "Forbidden", f"this route needs the {role.value} role", field="Authorization")
+        return caller
+
+    return check
+
+
+IngestKey = Annotated[ApiKey, Depends(require(Role.INGEST))]
+ReadKey = Annotated[ApiKey, Depends(require(Role.READ))]
+RedeemKey = Annotated[ApiKey, Depends(require(Role.REDEEM))]
+AdminKey = Annotated[ApiKey, Depends(require(Role.ADMIN))]

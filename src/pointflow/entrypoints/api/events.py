@@ -1,0 +1,117 @@
+"""`POST /v1/events/{connector}`: one native event or a JSON array of them, through the shared ingress."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from pointflow.adapters.connectors import CONNECTORS
+from pointflow.entrypoints.api.deps import ContainerDep, IngestKey
+from pointflow.entrypoints.api.problems import Problem, problem_response
+from pointflow.service_layer.ingress import ItemResult, RawEvent, receive
+
+router = APIRouter(prefix="/v1", tags=["events"])
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, "Payload too large", f"the body exceeds {limit} bytes", field="<body>")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise Problem(413, "Payload too large", f"the body exceeds {limit} bytes", field="<body>")
+    return bytes(body)
+
+
+def parse_items(body: bytes, max_items: int) -> tuple[list[RawEvent], bool]:
+    """Split a body into raw items; a body that is not JSON becomes one item carrying the parse error."""
+    text = body.decode("utf-8", errors="replace")
+    try:
+        parsed = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        return [
+            RawEvent(text, None, f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}")
+        ], False
+    if not isinstance(parsed, list):
+        return [RawEvent(text, parsed)], False
+    if not parsed:
+        raise Problem(422, "Empty batch", "the JSON array holds no events", field="<body>")
+    if len(parsed) > max_items:
+        raise Problem(413, "Batch too large", f"at most {max_items} events per request", field="<body>")
+    return [RawEvent(json.dumps(item, default=str), item) for item in parsed], True
+
+
+@router.post(
+    "/events/{connector}",
+    summary="Ingest one event or a batch (JSON array) in the connector's native format",
+    responses={202: {"description": "accepted"}, 409: {"description": "conflicting duplicate"}},
+)
+async def post_events(
+    connector: str, request: Request, container: ContainerDep, caller: IngestKey
+) -> JSONResponse:
+    decoder = CONNECTORS.get(connector)
+    if decoder is None:
+        raise Problem(404, "Unknown connector", f"no connector named {connector!r}", field="connector")
+    limits = (await run_in_threadpool(container.programmes.active)).programme.limits
+    body = await read_body(request, min(container.settings.max_body_bytes, limits.max_body_bytes))
+    items, is_batch = parse_items(body, limits.max_batch_events)
+    results = await run_in_threadpool(
+        receive,
+        items,
+        connector=decoder,
+        deps=container.accrual_deps(),
+        quarantine=container.quarantine,
+        actor=f"api-key:{caller.id}",
+    )
+    _count(request, connector, results)
+    return _batch_response(results) if is_batch else _single_response(results[0])
+
+
+def _count(request: Request, connector: str, results: list[ItemResult]) -> None:
+    metrics = request.app.state.metrics
+    for r in results:
+        metrics.events.labels(connector, r.status).inc()
+        if r.points > 0:
+            metrics.points.inc(r.points)
+
+
+def item_json(r: ItemResult) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "index": r.index,
+        "transaction_id": r.source_id,
+        "status": r.status,
+        "points": r.points,
+    }
+    if r.detail:
+        body["detail"] = r.detail
+    if r.field:
+        body["field"] = r.field
+    if r.quarantine_id:
+        body["quarantine_id"] = r.quarantine_id
+    return body
+
+
+def _single_response(r: ItemResult) -> JSONResponse:
+    if r.status == "rejected":
+        return problem_response(
+            422, "Invalid event", r.detail or "rejected", field=r.field, quarantine_id=r.quarantine_id
+        )
+    if r.status == "conflict":
+        return problem_response(
+            409, "Conflicting duplicate", r.detail or "conflict", field=r.field, quarantine_id=r.quarantine_id
+        )
+    return JSONResponse(item_json(r), status_code=202 if r.status == "accepted" else 200)
+
+
+def _batch_response(results: list[ItemResult]) -> JSONResponse:
+    counts = {
+        s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "conflict", "rejected")
+    }
+    return JSONResponse({"counts": counts, "results": [item_json(r) for r in results]}, status_code=200)

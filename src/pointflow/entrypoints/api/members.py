@@ -1,0 +1,119 @@
+"""Member read endpoints and redemptions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from pointflow.adapters.db import views
+from pointflow.bootstrap import Container
+from pointflow.entrypoints.api.deps import ContainerDep, ReadKey, RedeemKey
+from pointflow.entrypoints.api.problems import Problem
+from pointflow.service_layer.redemption import Redeem, redeem
+
+router = APIRouter(prefix="/v1/members", tags=["members"])
+
+CustomerId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.:\-/#@+]+$")]
+
+
+class RedemptionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reward_id: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(default=1, ge=1, le=100)
+
+
+def _token(container: Container, customer_id: str) -> str:
+    return container.tokeniser.token(customer_id)
+
+
+def _read(container: Container, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    with container.db.reader.connect() as conn:
+        return fn(conn, *args, **kwargs)
+
+
+@router.get("/{customer_id}", summary="Balances, points expiring by date, tier")
+def get_member(customer_id: CustomerId, container: ContainerDep, _: ReadKey) -> dict[str, Any]:
+    summary = _read(container, views.member_summary, _token(container, customer_id))
+    if summary is None:
+        raise Problem(404, "Unknown member", f"no member {customer_id}", field="customer_id")
+    return {"customer_id": customer_id, **summary}
+
+
+@router.get("/{customer_id}/ledger", summary="The member's postings, newest first")
+def get_ledger(
+    customer_id: CustomerId,
+    container: ContainerDep,
+    _: ReadKey,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    before: Annotated[str | None, Query(max_length=32, pattern=r"^[0-9a-f]+$")] = None,
+) -> dict[str, Any]:
+    entries = _read(
+        container, views.member_ledger, _token(container, customer_id), limit=limit, before=before
+    )
+    following = entries[-1]["posting_id"] if len(entries) == limit else None
+    return {"customer_id": customer_id, "entries": entries, "next_before": following}
+
+
+@router.get(
+    "/{customer_id}/transactions/{transaction_id}/explanation",
+    summary="Which rules fired for a transaction, which were excluded or capped, and why",
+)
+def get_explanation(
+    customer_id: CustomerId, transaction_id: CustomerId, container: ContainerDep, _: ReadKey
+) -> dict[str, Any]:
+    found: dict[str, Any] | None = _read(
+        container, views.explanation, _token(container, customer_id), transaction_id
+    )
+    if found is None:
+        raise Problem(
+            404,
+            "Unknown transaction",
+            f"no accrued transaction {transaction_id} for this member",
+            field="transaction_id",
+        )
+    return found
+
+
+@router.post("/{customer_id}/redemptions", status_code=201, summary="Redeem points for a catalogue reward")
+async def post_redemption(
+    customer_id: CustomerId,
+    body: RedemptionRequest,
+    request: Request,
+    container: ContainerDep,
+    caller: RedeemKey,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
+) -> JSONResponse:
+    if not idempotency_key:
+        raise Problem(
+            400, "Missing Idempotency-Key", "send an Idempotency-Key header", field="Idempotency-Key"
+        )
+    command = Redeem(customer_id, body.reward_id, body.quantity, idempotency_key)
+    try:
+        done = await run_in_threadpool(
+            redeem,
+            command,
+            sessions=container.sessions,
+            active=container.programmes.active(),
+            tokenise=container.tokeniser.token,
+            clock=container.clock,
+            actor=f"api-key:{caller.id}",
+        )
+    except Exception:
+        request.app.state.metrics.redemptions.labels("refused").inc()
+        raise
+    request.app.state.metrics.redemptions.labels("replayed" if done.replayed else "redeemed").inc()
+    payload = {
+        "redemption_id": done.id,
+        "reward_id": done.reward_id,
+        "quantity": done.quantity,
+        "points": done.points,
+        "value": str(done.value),
+        "currency": done.currency,
+        "available_after": done.available_after,
+        "replayed": done.replayed,
+    }
+    return JSONResponse(payload, status_code=200 if done.replayed else 201)

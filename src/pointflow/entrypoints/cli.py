@@ -1,0 +1,232 @@
+"""The `pointflow` command line: serve, ingest, jobs, quarantine, audit, keys, programme, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pointflow.adapters.connectors import CONNECTORS
+from pointflow.adapters.db.apikey_store import Role
+from pointflow.adapters.db.audit_store import iter_entries, read_head
+from pointflow.bootstrap import Container, bootstrap
+from pointflow.entrypoints import cli_demo
+from pointflow.entrypoints.file_ingest import ingest_files
+from pointflow.governance.audit import verify_chain
+from pointflow.service_layer import jobs
+from pointflow.service_layer.replay import replay
+
+app = typer.Typer(
+    help="pointflow: real-time loyalty points beside the core banking platform.", no_args_is_help=True
+)
+quarantine_app = typer.Typer(help="Inspect and replay quarantined input.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys for machines.", no_args_is_help=True)
+programme_app = typer.Typer(help="The programme file: earn rules, tiers, rewards.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled ledger jobs (idempotent for an as-of date).", no_args_is_help=True)
+for sub, name in (
+    (quarantine_app, "quarantine"),
+    (audit_app, "audit"),
+    (apikey_app, "apikey"),
+    (programme_app, "programme"),
+    (jobs_app, "jobs"),
+):
+    app.add_typer(sub, name=name)
+app.command("demo")(cli_demo.demo)
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _container() -> Container:
+    return bootstrap()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Run the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from pointflow.entrypoints.api.app import create_app
+    from pointflow.entrypoints.logs import configure
+
+    container = _container()
+    configure(container.settings.log_level, json=container.settings.log_json)
+    uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="JSON-lines files")],
+    connector: Annotated[str, typer.Option(help="Connector that decodes the lines")] = "generic",
+    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+) -> None:
+    """Ingest JSON-lines files through the same handler as the HTTP API."""
+    decoder = CONNECTORS.get(connector)
+    if decoder is None:
+        err.print(f"unknown connector {connector!r}; known: {', '.join(CONNECTORS)}")
+        raise typer.Exit(2)
+    container = _container()
+    total = sum(1 for f in files for line in f.open(encoding="utf-8", errors="replace") if line.strip())
+    with _progress() as bar:
+        task = bar.add_task("ingesting", total=total)
+        counts = ingest_files(
+            files,
+            connector=decoder,
+            deps=container.accrual_deps(),
+            quarantine=container.quarantine,
+            batch_size=batch_size,
+            progress=lambda n: bar.advance(task, n),
+        )
+    out.print_json(json.dumps(dict(counts)))
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    status: Annotated[str, typer.Option(help="open, replayed or all")] = "open",
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """List quarantined items with the field and the reason."""
+    container = _container()
+    items = container.quarantine.items(status=None if status == "all" else status, limit=limit, offset=offset)
+    table = Table("id", "received", "connector", "source id", "field", "reason", "status", "tries")
+    for i in items:
+        table.add_row(
+            i.id,
+            i.received_at.isoformat(timespec="seconds"),
+            i.connector,
+            i.source_id or "",
+            i.field or "",
+            i.reason,
+            i.status,
+            str(i.attempts),
+        )
+    out.print(table)
+    out.print(f"{container.quarantine.count(None if status == 'all' else status)} {status} in all")
+
+
+@quarantine_app.command("replay")
+def quarantine_replay(
+    ids: Annotated[list[str] | None, typer.Argument(help="Item ids; all open items when none")] = None,
+) -> None:
+    """Re-process quarantined items (after fixing the programme, the data or the order of arrival)."""
+    container = _container()
+    outcome: dict[str, int] = {}
+    for item in container.quarantine.iter_open(ids or None):
+        result = replay(
+            item,
+            connector=CONNECTORS[item.connector],
+            deps=container.accrual_deps(),
+            admin=container.quarantine,
+            actor="cli:quarantine-replay",
+        )
+        outcome[result.status] = outcome.get(result.status, 0) + 1
+        out.print(f"{item.id} {result.status} {result.detail or ''}")
+    out.print_json(json.dumps(outcome))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 naming the first bad record."""
+    container = _container()
+    with container.db.reader.connect() as conn:
+        head = read_head(conn)
+        broken = verify_chain(iter_entries(conn), head)
+    if broken is not None:
+        err.print(f"audit chain broken at record {broken.seq}: {broken.reason}")
+        raise typer.Exit(1)
+    out.print(f"audit chain intact: {head[0]} records, head {head[1][:16]}…")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    role: Annotated[Role, typer.Option(help="ingest, read, redeem or admin")],
+    label: Annotated[str, typer.Option(help="Who or what uses the key")] = "",
+) -> None:
+    """Create an API key and print it (it is shown only once)."""
+    container = _container()
+    key, secret = container.api_keys.create(role, label or role.value, container.clock())
+    err.print(f"created key {key.id} with role {role.value}; store it now, it is not shown again")
+    print(secret)
+
+
+@programme_app.command("load")
+def programme_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Validate a programme file and make it the active version."""
+    from pointflow.domain.programme import ProgrammeInvalid
+
+    container = _container()
+    try:
+        active, created = container.programmes.load(file.read_text(encoding="utf-8"), actor="cli")
+    except ProgrammeInvalid as invalid:
+        for path, reason in invalid.errors:
+            err.print(f"{path}: {reason}")
+        raise typer.Exit(2) from None
+    out.print(
+        f"programme {active.programme.id} version row {active.version} {'loaded' if created else 'unchanged'}"
+    )
+
+
+@programme_app.command("history")
+def programme_history() -> None:
+    """Every programme version this database has held."""
+    for row in _container().programmes.history():
+        out.print(row)
+
+
+def _as_of(value: str | None) -> date:
+    return date.fromisoformat(value) if value else date.today()
+
+
+@jobs_app.command("release")
+def jobs_release(
+    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today if omitted")] = None,
+) -> None:
+    """Release held (pending) points whose holding period has ended."""
+    container = _container()
+    result = jobs.release_pending(_as_of(as_of), sessions=container.sessions, clock=container.clock)
+    out.print_json(json.dumps(result.as_dict()))
+
+
+@jobs_app.command("expire")
+def jobs_expire(
+    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today if omitted")] = None,
+) -> None:
+    """Expire lots whose last day has passed."""
+    container = _container()
+    result = jobs.expire_lots(_as_of(as_of), sessions=container.sessions, clock=container.clock)
+    out.print_json(json.dumps(result.as_dict()))
+
+
+@app.command()
+def simulate(
+    out_file: Annotated[Path, typer.Argument(help="JSON-lines file to write")],
+    customers: Annotated[int, typer.Option(min=1)] = 300,
+    months: Annotated[int, typer.Option(min=1, max=60)] = 4,
+    seed: Annotated[int, typer.Option()] = 7,
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD")] = "2024-01-01",
+) -> None:
+    """Write synthetic bank transactions (generic connector format) from the sandbox bank."""
+    from pointflow.sim.bank import generate, write_jsonl
+
+    written = write_jsonl(generate(customers, months, date.fromisoformat(start), seed=seed), out_file)
+    err.print(f"wrote {written} events to {out_file}")
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())
