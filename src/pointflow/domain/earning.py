@@ -25,7 +25,7 @@ engine is pure: the caller looks up the MCC's ISO 18245 range and supplies each 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -255,24 +255,34 @@ def _tier_name(facts: _Facts) -> str:
 
 
 def _compile_condition(condition: Condition, home_country: str) -> _Conditions:
-    c = condition
-    checks: list[_Check | None] = [
-        _one_of("transaction type", c.transaction_types, "transaction_type") if c.transaction_types else None,
-        _one_of("direction", c.directions, "direction") if c.directions else None,
-        _one_of("channel", c.channels, "channel") if c.channels else None,
-        _one_of("MCC", c.mccs, "mcc") if c.mccs else None,
-        _InRanges(tuple((r.start, r.end) for r in c.mcc_ranges)) if c.mcc_ranges else None,
-        _InCategory(c.categories) if c.categories else None,
-        _iso_range_check(c.iso_ranges) if c.iso_ranges else None,
-        _Amount(c.min_amount, c.max_amount) if _has_amount(c) else None,
-        None if c.international is None else _International(c.international, home_country),
-        _OneOf("tier", frozenset(c.tiers), " or ".join(c.tiers), _tier_name) if c.tiers else None,
-    ]
-    return _Conditions(tuple(check for check in checks if check is not None))
+    checks = [*_kind_checks(condition), *_merchant_checks(condition, home_country)]
+    return _Conditions(tuple(checks))
 
 
-def _has_amount(condition: Condition) -> bool:
-    return condition.min_amount is not None or condition.max_amount is not None
+def _kind_checks(c: Condition) -> Iterator[_Check]:
+    if c.transaction_types:
+        yield _one_of("transaction type", c.transaction_types, "transaction_type")
+    if c.directions:
+        yield _one_of("direction", c.directions, "direction")
+    if c.channels:
+        yield _one_of("channel", c.channels, "channel")
+    if c.min_amount is not None or c.max_amount is not None:
+        yield _Amount(c.min_amount, c.max_amount)
+    if c.tiers:
+        yield _OneOf("tier", frozenset(c.tiers), " or ".join(c.tiers), _tier_name)
+
+
+def _merchant_checks(c: Condition, home_country: str) -> Iterator[_Check]:
+    if c.mccs:
+        yield _one_of("MCC", c.mccs, "mcc")
+    if c.mcc_ranges:
+        yield _InRanges(tuple((span.start, span.end) for span in c.mcc_ranges))
+    if c.categories:
+        yield _InCategory(c.categories)
+    if c.iso_ranges:
+        yield _iso_range_check(c.iso_ranges)
+    if c.international is not None:
+        yield _International(c.international, home_country)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -34,9 +35,11 @@ from pointflow.domain.money import Mcc, check_currency
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
 
-def _mcc(value: str) -> Mcc:
-    if len(value) != 4 or not value.isdigit():
-        raise ValueError(f"{value!r} is not a merchant category code (four digits, quoted in YAML)")
+def _mcc(value: object) -> Mcc:
+    if isinstance(value, int):  # YAML reads an unquoted 0742 as octal: insist on quotes
+        raise ValueError(f'write the MCC {value} as a quoted four-digit string, e.g. "5812"')
+    if not isinstance(value, str) or len(value) != 4 or not (value.isascii() and value.isdigit()):
+        raise ValueError(f"{value!r} is not a merchant category code (four digits)")
     return Mcc(value)
 
 
@@ -52,7 +55,7 @@ def _country(value: str) -> str:
     return value
 
 
-MccCode = Annotated[str, AfterValidator(_mcc)]
+MccCode = Annotated[str, BeforeValidator(_mcc)]
 Slug = Annotated[str, AfterValidator(_slug)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 CountryCode = Annotated[str, AfterValidator(_country)]
@@ -83,12 +86,6 @@ class MccRange(_Model):
         if self.start > self.end:
             raise ProgrammeInvalid([("end", f"range end {self.end} is before its start {self.start}")])
         return self
-
-    def __contains__(self, mcc: object) -> bool:
-        return isinstance(mcc, str) and self.start <= mcc <= self.end
-
-    def __str__(self) -> str:
-        return f"{self.start}-{self.end}"
 
 
 class Category(_Model):

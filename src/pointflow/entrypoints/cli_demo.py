@@ -46,15 +46,13 @@ def demo(
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     container = bootstrap(Settings(database_url=f"sqlite:///{database}", environment="development"))
     _ingest_history(container, customers, months)
-    today = container.clock().date()
-    jobs.release_pending(today, sessions=container.sessions, clock=container.clock)
-    expired = jobs.expire_lots(today, sessions=container.sessions, clock=container.clock)
+    released = jobs.release_pending(container.clock().date(), sessions=container.sessions, clock=container.clock)
     _, admin_key = container.api_keys.create(Role.ADMIN, "demo admin", container.clock())
     port = port or _free_port()
     server, thread = _serve(container, port)
     base = f"http://127.0.0.1:{port}"
     _self_check(base, admin_key)
-    _print_next_steps(container, base, admin_key, expired.points)
+    _print_next_steps(container, base, admin_key, released.points, database)
     try:
         _wait(seconds)
     finally:
@@ -108,11 +106,11 @@ def _self_check(base: str, key: str) -> None:
     console.print(f"[bold]self-check[/]: cust_888 has {balance['available']} points available (expected 300)")
 
 
-def _print_next_steps(container: Container, base: str, key: str, expired: int) -> None:
+def _print_next_steps(container: Container, base: str, key: str, released: int, database: Path) -> None:
     reward = min(container.programmes.active().programme.rewards, key=lambda r: r.points)
     auth = f'-H "Authorization: Bearer {key}"'
     console.print(f"\n[bold green]pointflow is serving on {base}[/] (OpenAPI: {base}/docs)")
-    console.print(f"points expired by the expiry job as of today: {expired}")
+    console.print(f"held points released by the release job as of today: {released}")
     console.print(f"admin API key (shown once): [bold]{key}[/]\n\nTry:")
     console.print(f"  curl -s {auth} {base}/v1/members/cust_888", soft_wrap=True)
     console.print(
@@ -125,6 +123,9 @@ def _print_next_steps(container: Container, base: str, key: str, expired: int) -
         soft_wrap=True,
     )
     console.print(f"  curl -s {base}/metrics | grep pointflow_", soft_wrap=True)
+    env = f"POINTFLOW_DATABASE_URL=sqlite:///{database}"
+    console.print(f"  {env} .venv/bin/pointflow jobs expire   # cust_888's 2024 points are past 24 months", soft_wrap=True)
+    console.print(f"  {env} .venv/bin/pointflow audit verify", soft_wrap=True)
 
 
 def _wait(seconds: float) -> None:
