@@ -152,9 +152,7 @@ def test_the_bank_books_more_than_card_purchases(events: list[Event]) -> None:
     assert kinds["own_account_transfer"] + kinds["international_payment"] + kinds["deposit"] > 0
 
 
-def test_frequent_travellers_shop_abroad_more(
-    events: list[Event], people: list[SimCustomer]
-) -> None:
+def test_frequent_travellers_shop_abroad_more(events: list[Event], people: list[SimCustomer]) -> None:
     persona = {p.customer_id: p.persona for p in people}
     abroad: Counter[str] = Counter()
     total: Counter[str] = Counter()

@@ -46,7 +46,9 @@ def demo(
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     container = bootstrap(Settings(database_url=f"sqlite:///{database}", environment="development"))
     _ingest_history(container, customers, months)
-    released = jobs.release_pending(container.clock().date(), sessions=container.sessions, clock=container.clock)
+    released = jobs.release_pending(
+        container.clock().date(), sessions=container.sessions, clock=container.clock
+    )
     _, admin_key = container.api_keys.create(Role.ADMIN, "demo admin", container.clock())
     port = port or _free_port()
     server, thread = _serve(container, port)
@@ -124,7 +126,10 @@ def _print_next_steps(container: Container, base: str, key: str, released: int, 
     )
     console.print(f"  curl -s {base}/metrics | grep pointflow_", soft_wrap=True)
     env = f"POINTFLOW_DATABASE_URL=sqlite:///{database}"
-    console.print(f"  {env} .venv/bin/pointflow jobs expire   # cust_888's 2024 points are past 24 months", soft_wrap=True)
+    console.print(
+        f"  {env} .venv/bin/pointflow jobs expire   # cust_888's 2024 points are past 24 months",
+        soft_wrap=True,
+    )
     console.print(f"  {env} .venv/bin/pointflow audit verify", soft_wrap=True)
 
 
