@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -45,8 +47,13 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _container() -> Container:
-    return bootstrap()
+@contextmanager
+def _container() -> Iterator[Container]:
+    container = bootstrap()
+    try:
+        yield container
+    finally:
+        container.close()
 
 
 @app.command()
@@ -60,9 +67,9 @@ def serve(
     from pointflow.entrypoints.api.app import create_app
     from pointflow.entrypoints.logs import configure
 
-    container = _container()
-    configure(container.settings.log_level, json=container.settings.log_json)
-    uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
+    with _container() as container:
+        configure(container.settings.log_level, json=container.settings.log_json)
+        uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -76,19 +83,19 @@ def ingest(
     if decoder is None:
         err.print(f"unknown connector {connector!r}; known: {', '.join(CONNECTORS)}")
         raise typer.Exit(2)
-    container = _container()
-    total = sum(1 for f in files for line in f.open(encoding="utf-8", errors="replace") if line.strip())
-    with _progress() as bar:
-        task = bar.add_task("ingesting", total=total)
-        counts = ingest_files(
-            files,
-            connector=decoder,
-            deps=container.accrual_deps(),
-            quarantine=container.quarantine,
-            batch_size=batch_size,
-            progress=lambda n: bar.advance(task, n),
-        )
-    out.print_json(json.dumps(dict(counts)))
+    with _container() as container:
+        total = sum(1 for f in files for line in f.open(encoding="utf-8", errors="replace") if line.strip())
+        with _progress() as bar:
+            task = bar.add_task("ingesting", total=total)
+            counts = ingest_files(
+                files,
+                connector=decoder,
+                deps=container.accrual_deps(),
+                quarantine=container.quarantine,
+                batch_size=batch_size,
+                progress=lambda n: bar.advance(task, n),
+            )
+        out.print_json(json.dumps(dict(counts)))
 
 
 def _progress() -> Progress:
@@ -102,22 +109,24 @@ def quarantine_list(
     offset: Annotated[int, typer.Option(min=0)] = 0,
 ) -> None:
     """List quarantined items with the field and the reason."""
-    container = _container()
-    items = container.quarantine.items(status=None if status == "all" else status, limit=limit, offset=offset)
-    table = Table("id", "received", "connector", "source id", "field", "reason", "status", "tries")
-    for i in items:
-        table.add_row(
-            i.id,
-            i.received_at.isoformat(timespec="seconds"),
-            i.connector,
-            i.source_id or "",
-            i.field or "",
-            i.reason,
-            i.status,
-            str(i.attempts),
+    with _container() as container:
+        items = container.quarantine.items(
+            status=None if status == "all" else status, limit=limit, offset=offset
         )
-    out.print(table)
-    out.print(f"{container.quarantine.count(None if status == 'all' else status)} {status} in all")
+        table = Table("id", "received", "connector", "source id", "field", "reason", "status", "tries")
+        for i in items:
+            table.add_row(
+                i.id,
+                i.received_at.isoformat(timespec="seconds"),
+                i.connector,
+                i.source_id or "",
+                i.field or "",
+                i.reason,
+                i.status,
+                str(i.attempts),
+            )
+        out.print(table)
+        out.print(f"{container.quarantine.count(None if status == 'all' else status)} {status} in all")
 
 
 @quarantine_app.command("replay")
@@ -125,32 +134,32 @@ def quarantine_replay(
     ids: Annotated[list[str] | None, typer.Argument(help="Item ids; all open items when none")] = None,
 ) -> None:
     """Re-process quarantined items (after fixing the programme, the data or the order of arrival)."""
-    container = _container()
-    outcome: dict[str, int] = {}
-    for item in container.quarantine.iter_open(ids or None):
-        result = replay(
-            item,
-            connector=CONNECTORS[item.connector],
-            deps=container.accrual_deps(),
-            admin=container.quarantine,
-            actor="cli:quarantine-replay",
-        )
-        outcome[result.status] = outcome.get(result.status, 0) + 1
-        out.print(f"{item.id} {result.status} {result.detail or ''}")
-    out.print_json(json.dumps(outcome))
+    with _container() as container:
+        outcome: dict[str, int] = {}
+        for item in container.quarantine.iter_open(ids or None):
+            result = replay(
+                item,
+                connector=CONNECTORS[item.connector],
+                deps=container.accrual_deps(),
+                admin=container.quarantine,
+                actor="cli:quarantine-replay",
+            )
+            outcome[result.status] = outcome.get(result.status, 0) + 1
+            out.print(f"{item.id} {result.status} {result.detail or ''}")
+        out.print_json(json.dumps(outcome))
 
 
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 naming the first bad record."""
-    container = _container()
-    with container.db.reader.connect() as conn:
-        head = read_head(conn)
-        broken = verify_chain(iter_entries(conn), head)
-    if broken is not None:
-        err.print(f"audit chain broken at record {broken.seq}: {broken.reason}")
-        raise typer.Exit(1)
-    out.print(f"audit chain intact: {head[0]} records, head {head[1][:16]}…")
+    with _container() as container:
+        with container.db.reader.connect() as conn:
+            head = read_head(conn)
+            broken = verify_chain(iter_entries(conn), head)
+        if broken is not None:
+            err.print(f"audit chain broken at record {broken.seq}: {broken.reason}")
+            raise typer.Exit(1)
+        out.print(f"audit chain intact: {head[0]} records, head {head[1][:16]}…")
 
 
 @apikey_app.command("create")
@@ -159,10 +168,10 @@ def apikey_create(
     label: Annotated[str, typer.Option(help="Who or what uses the key")] = "",
 ) -> None:
     """Create an API key and print it (it is shown only once)."""
-    container = _container()
-    key, secret = container.api_keys.create(role, label or role.value, container.clock())
-    err.print(f"created key {key.id} with role {role.value}; store it now, it is not shown again")
-    print(secret)
+    with _container() as container:
+        key, secret = container.api_keys.create(role, label or role.value, container.clock())
+        err.print(f"created key {key.id} with role {role.value}; store it now, it is not shown again")
+        print(secret)
 
 
 @programme_app.command("load")
@@ -170,23 +179,23 @@ def programme_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
     """Validate a programme file and make it the active version."""
     from pointflow.domain.programme import ProgrammeInvalid
 
-    container = _container()
-    try:
-        active, created = container.programmes.load(file.read_text(encoding="utf-8"), actor="cli")
-    except ProgrammeInvalid as invalid:
-        for path, reason in invalid.errors:
-            err.print(f"{path}: {reason}")
-        raise typer.Exit(2) from None
-    out.print(
-        f"programme {active.programme.id} version row {active.version} {'loaded' if created else 'unchanged'}"
-    )
+    with _container() as container:
+        try:
+            active, created = container.programmes.load(file.read_text(encoding="utf-8"), actor="cli")
+        except ProgrammeInvalid as invalid:
+            for path, reason in invalid.errors:
+                err.print(f"{path}: {reason}")
+            raise typer.Exit(2) from None
+        state = "loaded" if created else "unchanged"
+        out.print(f"programme {active.programme.id} version row {active.version} {state}")
 
 
 @programme_app.command("history")
 def programme_history() -> None:
     """Every programme version this database has held."""
-    for row in _container().programmes.history():
-        out.print(row)
+    with _container() as container:
+        for row in container.programmes.history():
+            out.print(row)
 
 
 def _as_of(value: str | None) -> date:
@@ -198,9 +207,9 @@ def jobs_release(
     as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today if omitted")] = None,
 ) -> None:
     """Release held (pending) points whose holding period has ended."""
-    container = _container()
-    result = jobs.release_pending(_as_of(as_of), sessions=container.sessions, clock=container.clock)
-    out.print_json(json.dumps(result.as_dict()))
+    with _container() as container:
+        result = jobs.release_pending(_as_of(as_of), sessions=container.sessions, clock=container.clock)
+        out.print_json(json.dumps(result.as_dict()))
 
 
 @jobs_app.command("expire")
@@ -208,9 +217,9 @@ def jobs_expire(
     as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today if omitted")] = None,
 ) -> None:
     """Expire lots whose last day has passed."""
-    container = _container()
-    result = jobs.expire_lots(_as_of(as_of), sessions=container.sessions, clock=container.clock)
-    out.print_json(json.dumps(result.as_dict()))
+    with _container() as container:
+        result = jobs.expire_lots(_as_of(as_of), sessions=container.sessions, clock=container.clock)
+        out.print_json(json.dumps(result.as_dict()))
 
 
 @app.command()

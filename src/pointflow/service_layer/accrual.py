@@ -44,6 +44,7 @@ class Outcome:
     token: CustomerToken | None = None
     detail: str | None = None
     field: str | None = None
+    differing: tuple[str, ...] = ()  # canonical field names, for a conflict
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +133,13 @@ class _Batch:
         stored_hash, stored = self.seen[(event.source.system, event.source.id)]
         if stored_hash == digest:
             return Outcome(event.source.id, "duplicate", detail="already processed; no second effect")
-        fields = differing_fields(stored, record)
+        fields = tuple(differing_fields(stored, record))
         return Outcome(
             event.source.id,
             "conflict",
             field=fields[0] if fields else None,
-            detail=f"source id {event.source.id} was already processed with different "
-            f"{', '.join(fields)}; nothing changed",
+            detail=f"{event.source.id} was already processed with other content; nothing changed",
+            differing=fields,
         )
 
     def _member(self, event: CanonicalEvent) -> Member:

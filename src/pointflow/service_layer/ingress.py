@@ -77,16 +77,12 @@ def _settled(
     deps: AccrualDeps,
 ) -> ItemResult:
     if outcome.status in ("conflict", "rejected"):
-        return _quarantined(
-            item,
-            index,
-            connector,
-            quarantine,
-            deps,
-            outcome.detail or outcome.status,
-            outcome.field,
-            status=outcome.status,
-        )
+        field = connector.native_field(outcome.field) if outcome.field else None
+        detail = outcome.detail or outcome.status
+        if outcome.differing:
+            names = ", ".join(connector.native_field(f) for f in outcome.differing)
+            detail = f"{detail} (differs in: {names})"
+        return _quarantined(item, index, connector, quarantine, deps, detail, field, status=outcome.status)
     return ItemResult(index, outcome.status, outcome.source_id, outcome.points, outcome.detail)
 
 

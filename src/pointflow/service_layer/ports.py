@@ -91,6 +91,10 @@ class Connector(Protocol):
         """Turn one native payload into one canonical event, or raise InvalidEvent naming the field."""
         ...
 
+    def native_field(self, canonical: str) -> str:
+        """The payload's name for a canonical field, so that errors speak the sender's language."""
+        ...
+
     def source_id(self, payload: Any) -> str | None:
         """The payload's own id if it can be read, for the quarantine listing."""
         ...

@@ -28,8 +28,21 @@ _REVERSAL_TYPES = {
 }
 
 
+_NATIVE_NAMES = {
+    "source_id": "transaction_id",
+    "original_source_id": "original_transaction_id",
+    "money": "amount",
+    "mcc": "merchant_category_code",
+    "booked_at": "timestamp",
+    "kind": "reversal_kind",
+}
+
+
 class GenericConnector:
     name = "generic"
+
+    def native_field(self, canonical: str) -> str:
+        return _NATIVE_NAMES.get(canonical, canonical)
 
     def source_id(self, payload: Any) -> str | None:
         value = payload.get("transaction_id") if isinstance(payload, Mapping) else None

@@ -1,0 +1,1 @@
+"""Benchmarks for pointflow: replay throughput, the raw insert floor and HTTP latency (`make bench`)."""

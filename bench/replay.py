@@ -1,0 +1,39 @@
+"""Replay throughput: pre-rendered events through `receive`, the full accrual path, 500 to a transaction."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from bench.events import batches
+from pointflow.adapters.connectors import CONNECTORS
+from pointflow.bootstrap import Container
+from pointflow.service_layer.ingress import RawEvent, receive
+
+BATCH_SIZE = 500  # what `pointflow ingest` commits together
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    events: int
+    seconds: float
+    statuses: dict[str, int]
+
+    @property
+    def events_per_s(self) -> float:
+        return self.events / self.seconds
+
+
+def replay(container: Container, items: list[RawEvent], batch_size: int = BATCH_SIZE) -> ReplayResult:
+    connector = CONNECTORS["generic"]
+    deps = container.accrual_deps()
+    statuses: Counter[str] = Counter()
+    started = time.perf_counter()
+    for chunk in batches(items, batch_size):
+        results = receive(
+            chunk, connector=connector, deps=deps, quarantine=container.quarantine, actor="bench:replay"
+        )
+        statuses.update(r.status for r in results)
+    seconds = time.perf_counter() - started
+    return ReplayResult(len(items), seconds, dict(statuses))
