@@ -42,7 +42,9 @@ def test_the_example_through_http_credits_300_and_explains(client: TestClient, c
     assert sum(leg["points"] for leg in ledger["entries"][0]["legs"]) == 0
 
 
-def test_a_repeat_is_200_and_a_conflict_is_409_naming_the_field(client: TestClient, container: Container) -> None:
+def test_a_repeat_is_200_and_a_conflict_is_409_naming_the_field(
+    client: TestClient, container: Container
+) -> None:
     headers = key(container, Role.INGEST)
     assert client.post("/v1/events/generic", content=EXAMPLE, headers=headers).status_code == 202
     again = client.post("/v1/events/generic", content=EXAMPLE, headers=headers)
@@ -153,12 +155,13 @@ def test_redemption_over_http_needs_an_idempotency_key(client: TestClient, conta
     missing = client.post("/v1/members/cust_888/redemptions", json={"reward_id": reward.id}, headers=redeemer)
     assert (missing.status_code, missing.json()["field"]) == (400, "Idempotency-Key")
     headers = redeemer | {"Idempotency-Key": "first"}
-    bad = client.post("/v1/members/cust_888/redemptions", json={"reward_id": reward.id, "quantity": 0}, headers=headers)
+    url = "/v1/members/cust_888/redemptions"
+    bad = client.post(url, json={"reward_id": reward.id, "quantity": 0}, headers=headers)
     assert (bad.status_code, bad.json()["field"]) == (422, "quantity")
     if reward.points <= 300:
-        done = client.post("/v1/members/cust_888/redemptions", json={"reward_id": reward.id}, headers=headers)
+        done = client.post(url, json={"reward_id": reward.id}, headers=headers)
         assert done.status_code == 201, done.text
-        replay = client.post("/v1/members/cust_888/redemptions", json={"reward_id": reward.id}, headers=headers)
+        replay = client.post(url, json={"reward_id": reward.id}, headers=headers)
         assert (replay.status_code, replay.json()["redemption_id"]) == (200, done.json()["redemption_id"])
 
 

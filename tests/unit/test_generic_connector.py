@@ -299,3 +299,18 @@ def test_the_future_skew_follows_the_clock_it_is_given() -> None:
         decode(payload)
     later = CONNECTOR.decode(payload, limits=LIMITS, now=lambda: datetime(2024, 5, 19, 12, tzinfo=UTC))
     assert later.booked_at == datetime(2024, 5, 20, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        pytest.param("9999-12-31T23:59:59-01:00", id="past year 9999 in UTC"),
+        pytest.param("0001-01-01T00:00:00+01:00", id="before year 1 in UTC"),
+    ],
+)
+def test_a_timestamp_whose_utc_conversion_leaves_the_calendar_is_refused_naming_timestamp(stamp: str) -> None:
+    # Converting these to UTC overflows datetime; the connector must still answer with InvalidEvent so the
+    # item is quarantined instead of failing the whole batch.
+    with pytest.raises(InvalidEvent) as caught:
+        decode(posted(timestamp=stamp))
+    assert caught.value.field == "timestamp"
