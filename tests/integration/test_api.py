@@ -149,7 +149,9 @@ def test_a_wrong_key_is_401(client: TestClient) -> None:
 
 
 def test_redemption_over_http_needs_an_idempotency_key(client: TestClient, container: Container) -> None:
-    client.post("/v1/events/generic", content=EXAMPLE, headers=key(container, Role.INGEST))
+    ingest = key(container, Role.INGEST)
+    client.post("/v1/events/generic", content=EXAMPLE, headers=ingest)
+    client.post("/v1/events/generic", json=purchase("cust_888", "1000.00", mcc="5999"), headers=ingest)
     redeemer = key(container, Role.REDEEM)
     reward = min(container.programmes.active().programme.rewards, key=lambda r: r.points)
     missing = client.post("/v1/members/cust_888/redemptions", json={"reward_id": reward.id}, headers=redeemer)
@@ -158,11 +160,15 @@ def test_redemption_over_http_needs_an_idempotency_key(client: TestClient, conta
     url = "/v1/members/cust_888/redemptions"
     bad = client.post(url, json={"reward_id": reward.id, "quantity": 0}, headers=headers)
     assert (bad.status_code, bad.json()["field"]) == (422, "quantity")
-    if reward.points <= 300:
-        done = client.post(url, json={"reward_id": reward.id}, headers=headers)
-        assert done.status_code == 201, done.text
-        replay = client.post(url, json={"reward_id": reward.id}, headers=headers)
-        assert (replay.status_code, replay.json()["redemption_id"]) == (200, done.json()["redemption_id"])
+    done = client.post(url, json={"reward_id": reward.id}, headers=headers)
+    assert done.status_code == 201, done.text
+    assert done.json()["available_after"] == 1300 - reward.points
+    replay = client.post(url, json={"reward_id": reward.id}, headers=headers)
+    assert (replay.status_code, replay.json()["redemption_id"]) == (200, done.json()["redemption_id"])
+    too_much = client.post(
+        url, json={"reward_id": reward.id}, headers=redeemer | {"Idempotency-Key": "second"}
+    )
+    assert (too_much.status_code, too_much.headers["content-type"]) == (409, PROBLEM)
 
 
 def test_health_metrics_and_openapi(client: TestClient, container: Container) -> None:

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -84,7 +85,7 @@ def ingest(
         err.print(f"unknown connector {connector!r}; known: {', '.join(CONNECTORS)}")
         raise typer.Exit(2)
     with _container() as container:
-        total = sum(1 for f in files for line in f.open(encoding="utf-8", errors="replace") if line.strip())
+        total = sum(_count_lines(f) for f in files)
         with _progress() as bar:
             task = bar.add_task("ingesting", total=total)
             counts = ingest_files(
@@ -98,6 +99,11 @@ def ingest(
         out.print_json(json.dumps(dict(counts)))
 
 
+def _count_lines(path: Path) -> int:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
@@ -107,26 +113,25 @@ def quarantine_list(
     status: Annotated[str, typer.Option(help="open, replayed or all")] = "open",
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False,
 ) -> None:
     """List quarantined items with the field and the reason."""
+    wanted = None if status == "all" else status
     with _container() as container:
-        items = container.quarantine.items(
-            status=None if status == "all" else status, limit=limit, offset=offset
-        )
-        table = Table("id", "received", "connector", "source id", "field", "reason", "status", "tries")
+        items = container.quarantine.items(status=wanted, limit=limit, offset=offset)
+        total = container.quarantine.count(wanted)
+    if as_json:
         for i in items:
-            table.add_row(
-                i.id,
-                i.received_at.isoformat(timespec="seconds"),
-                i.connector,
-                i.source_id or "",
-                i.field or "",
-                i.reason,
-                i.status,
-                str(i.attempts),
-            )
-        out.print(table)
-        out.print(f"{container.quarantine.count(None if status == 'all' else status)} {status} in all")
+            print(json.dumps({**asdict(i), "received_at": i.received_at.isoformat()}))
+        return
+    table = Table("id", "received", "connector", "source id", "field", "reason", "status", "tries")
+    for i in items:
+        received = i.received_at.isoformat(timespec="seconds")
+        table.add_row(
+            i.id, received, i.connector, i.source_id or "", i.field or "", i.reason, i.status, str(i.attempts)
+        )
+    out.print(table)
+    out.print(f"{total} {status} in all")
 
 
 @quarantine_app.command("replay")

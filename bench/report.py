@@ -1,0 +1,145 @@
+"""Machine facts, goals, the printed table and the results files."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+RESULTS = Path(__file__).with_name("results")
+
+REPLAY_GOAL = 5_000.0  # events/s on SQLite, one process
+RATIO_GOAL = 0.25  # replay events/s over raw-insert events/s
+P99_GOAL_MS = 25.0  # at 200 requests/s
+
+
+@dataclass(frozen=True)
+class Goal:
+    name: str
+    target: str
+    measured: float
+    shown: str
+    passed: bool
+
+
+def machine(postgres_version: str | None) -> dict[str, Any]:
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": postgres_version,
+        "git_commit": _git("rev-parse", "--short", "HEAD") or "unknown",
+        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def goals(figures: dict[str, Any]) -> list[Goal]:
+    found: list[Goal] = []
+    replay = figures["replay"]
+    if "sqlite" in replay:
+        rate = replay["sqlite"]["events_per_s"]
+        target = f"≥ {REPLAY_GOAL:,.0f} events/s"
+        found.append(Goal("replay on SQLite", target, rate, f"{rate:,.0f} events/s", rate >= REPLAY_GOAL))
+    for kind, ratio in figures["ratio"].items():
+        name = f"replay / raw insert ({kind})"
+        found.append(Goal(name, f"≥ {RATIO_GOAL}", ratio, f"{ratio:.3f}", ratio >= RATIO_GOAL))
+    for kind, load in figures["http"].items():
+        rate = load["offered_rate"]
+        p99 = load["p99_ms"]
+        name = f"HTTP p99 at {rate:g} req/s ({kind})"
+        found.append(Goal(name, f"≤ {P99_GOAL_MS:g} ms", p99, f"{p99:.1f} ms", p99 <= P99_GOAL_MS))
+    return found
+
+
+def save(results: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    stamp = results["machine"]["date"][:10]
+    text = json.dumps(results, indent=2, sort_keys=False) + "\n"
+    dated = RESULTS / f"{stamp}-{results['machine']['git_commit']}.json"
+    dated.write_text(text, encoding="utf-8")
+    (RESULTS / "latest.json").write_text(text, encoding="utf-8")
+    return dated
+
+
+def show(results: dict[str, Any], console: Console) -> None:
+    console.print(_machine_line(results["machine"]))
+    console.print(_throughput_table(results))
+    if results["http"]:
+        console.print(_http_table(results["http"]))
+    console.print(_goal_table(results["goals"]))
+
+
+def _machine_line(m: dict[str, Any]) -> str:
+    dirty = " (uncommitted changes)" if m["git_dirty"] else ""
+    return (
+        f"{m['date']}  commit {m['git_commit']}{dirty}  {m['cpu_count']} CPUs  Python {m['python']}  "
+        f"SQLite {m['sqlite']}  PostgreSQL {m['postgresql'] or '—'}"
+    )
+
+
+def _throughput_table(results: dict[str, Any]) -> Table:
+    table = Table(title=f"Replay of {results['options']['events']:,} events, 500 per transaction")
+    for column in ("database", "replay events/s", "raw rows/s", "raw events/s equiv.", "ratio"):
+        table.add_column(column, justify="right")
+    for kind, replay in results["replay"].items():
+        raw = results["raw_insert"][kind]
+        table.add_row(
+            kind,
+            f"{replay['events_per_s']:,.0f}",
+            f"{raw['rows_per_s']:,.0f}",
+            f"{raw['events_per_s']:,.0f}",
+            f"{results['ratio'][kind]:.3f}",
+        )
+    return table
+
+
+def _http_table(http: dict[str, Any]) -> Table:
+    table = Table(title="Single-event POST /v1/events/generic, open loop")
+    columns = (
+        "database",
+        "offered/s",
+        "achieved/s",
+        "requests",
+        "errors",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+    )
+    for column in columns:
+        table.add_column(column, justify="right")
+    for kind, r in http.items():
+        table.add_row(
+            kind,
+            f"{r['offered_rate']:g}",
+            f"{r['achieved_rate']:.1f}",
+            str(r["requests"]),
+            str(r["errors"]),
+            *(f"{r[k]:.1f}" for k in ("p50_ms", "p90_ms", "p99_ms", "max_ms")),
+        )
+    return table
+
+
+def _goal_table(found: list[dict[str, Any]]) -> Table:
+    table = Table(title="Goals")
+    for column in ("goal", "target", "measured", "result"):
+        table.add_column(column)
+    for g in found:
+        table.add_row(g["name"], g["target"], g["shown"], "PASS" if g["passed"] else "FAIL")
+    return table
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, check=False, cwd=RESULTS.parent)
+    return done.stdout.strip()
