@@ -118,6 +118,7 @@ class _BatchKeys:
             "inbox": lambda r: self.event[r["source_id"]],
             "identity_vault": lambda r: self.customer[r["customer_id"]],
             "members": lambda r: self.token[r["token"]],
+            "postings": lambda r: self.posting[r["id"]],
             "accruals": lambda r: self.event[r["source_id"]],
             "reversals": lambda r: self.inbox[r["inbox_id"]],
             "audit_log": self._audit,

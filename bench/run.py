@@ -18,7 +18,7 @@ from bench.events import render, synthetic
 from bench.replay import BATCH_SIZE, replay
 from pointflow.service_layer.ingress import RawEvent
 
-console = Console()
+console = Console(highlight=False, width=120)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -53,14 +53,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _throughput(pool: Databases, kind: str, items: list[RawEvent], figures: dict[str, Any]) -> None:
-    console.print(f"[{kind}] replaying {len(items):,} events through receive() …")
+    console.print(f"{kind}: replaying {len(items):,} events through receive() …")
     container = open_container(_url(pool, kind, "replay"))
     try:
         done = replay(container, items)
         rows = raw_insert.read_rows(container.db.reader)
     finally:
         container.close()
-    console.print(f"[{kind}] {done.events_per_s:,.0f} events/s {done.statuses}; raw insert floor …")
+    console.print(f"{kind}: {done.events_per_s:,.0f} events/s {done.statuses}; raw insert floor …")
     grouped = raw_insert.group(rows, items, BATCH_SIZE)
     del rows
     target = open_container(_url(pool, kind, "raw"))
@@ -89,7 +89,7 @@ def _latency(
 ) -> None:
     url = _url(pool, kind, "http")
     key = http_load.ingest_key(url)
-    console.print(f"[{kind}] offering {args.http_rate:g} req/s for {args.http_seconds:g} s …")
+    console.print(f"{kind}: offering {args.http_rate:g} req/s for {args.http_seconds:g} s …")
     with http_load.server(url, pool.folder / f"serve-{kind}.log") as base:
         done = http_load.offer(base, key, bodies, rate=args.http_rate, seconds=args.http_seconds)
     figures["http"][kind] = dataclasses.asdict(done)

@@ -54,7 +54,7 @@ def test_an_intact_chain_verifies(audited: Container) -> None:
         ("UPDATE audit_log SET details = replace(details, '\"points\":', '\"points\":9') WHERE seq = 4", 4),
         ("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2", 2),
         ("DELETE FROM audit_log WHERE seq = 3", 3),
-        ("DELETE FROM audit_log WHERE seq = 7", 6),
+        ("DELETE FROM audit_log WHERE seq = 7", 7),
         ("UPDATE audit_log SET at = at WHERE seq = 1", None),
     ],
 )

@@ -79,7 +79,7 @@ class Leg:
 
 
 def balanced(legs: Iterable[Leg]) -> tuple[Leg, ...]:
-    """Drop zero movements, then insist on ≥ 2 legs that sum to zero."""
+    """Insist on at least two legs that sum to zero (each leg already refuses zero points)."""
     kept = tuple(legs)
     if len(kept) < 2:
         raise UnbalancedPosting(f"a posting needs at least two legs, got {len(kept)}")

@@ -32,7 +32,8 @@ def entry_hash(
     *, seq: int, at: datetime, actor: str, action: str, subject: str, details: str, prev_hash: str
 ) -> str:
     """sha256 over the entry's fields (details already in canonical JSON) and the previous hash."""
-    body = "\x1f".join((str(seq), at.isoformat(), actor, action, subject, details, prev_hash))
+    # A JSON array keeps field boundaries unambiguous whatever the fields contain.
+    body = json.dumps([seq, at.isoformat(), actor, action, subject, details, prev_hash], ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -67,5 +68,6 @@ def verify_chain(entries: Iterable[AuditEntry], head: tuple[int, str]) -> ChainB
         prev_hash, expected_seq = e.hash, e.seq + 1
     if (expected_seq - 1, prev_hash) != head:
         last = expected_seq - 1
-        return ChainBreak(last, f"the chain ends at entry {last}, the recorded head is {head[0]}")
+        missing = last + 1 if head[0] > last else last
+        return ChainBreak(missing, f"the chain ends at entry {last}, the recorded head is {head[0]}")
     return None

@@ -16,6 +16,7 @@ from pointflow.domain.money import CURRENCY_MINOR_UNITS
 E = TypeVar("E", bound=StrEnum)
 _ID = re.compile(r"^[\w.:\-/#@+]{1,128}$")
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_DECIMAL_TEXT = re.compile(r"^-?[0-9]{1,18}(\.[0-9]{1,18})?$", re.ASCII)
 
 
 def text(payload: Mapping[str, Any], name: str, *, required: bool = True, max_len: int = 256) -> str | None:
@@ -53,6 +54,8 @@ def amount(payload: Mapping[str, Any], name: str, code: str, max_amount: Decimal
         raise InvalidEvent(f"{name} is required", field=name)
     if isinstance(raw, bool) or not isinstance(raw, int | float | Decimal | str):
         raise InvalidEvent(f"{name} must be a number or a decimal string", field=name)
+    if isinstance(raw, str) and not _DECIMAL_TEXT.match(raw.strip()):
+        raise InvalidEvent(f"{name} {raw!r} is not a plain decimal number such as 149.99", field=name)
     try:
         value = Decimal(str(raw).strip())
     except InvalidOperation:
@@ -84,7 +87,10 @@ def timestamp(
         raise InvalidEvent(f"{name} {value!r} is not an ISO 8601 date-time", field=name) from None
     if parsed.tzinfo is None:
         raise InvalidEvent(f"{name} must carry a timezone (e.g. 'Z')", field=name)
-    parsed = parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:
+        raise InvalidEvent(f"{name} {value} is outside the calendar", field=name) from None
     if parsed > now() + timedelta(hours=skew_hours):
         raise InvalidEvent(f"{name} {value} is more than {skew_hours} hours in the future", field=name)
     if parsed < _EARLIEST:
