@@ -156,3 +156,15 @@ def test_excluded_transactions_earn_nothing_and_say_why(container: Container) ->
     assert found is not None
     assert found["excluded_by"]
     assert "Earned nothing" in found["summary"]
+
+
+def test_the_ledger_keeps_tokens_not_the_banks_customer_or_account_ids(container: Container) -> None:
+    send(container, EXAMPLE)
+    tables = ("inbox", "accruals", "postings", "legs", "lots", "members", "audit_log", "rule_usage")
+    with container.db.reader.connect() as conn:
+        for name in tables:
+            dump = " ".join(str(row) for row in conn.execute(sa.text(f"SELECT * FROM {name}")))
+            assert "cust_888" not in dump, name
+            assert "acc_123456" not in dump, name
+        vault = conn.execute(sa.text("SELECT customer_id FROM identity_vault")).scalars().all()
+    assert vault == ["cust_888"], "only the vault maps tokens back to the bank's ids"

@@ -25,16 +25,15 @@ engine is pure: the caller looks up the MCC's ISO 18245 range and supplies each 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from operator import attrgetter
-from typing import Protocol
 
+from pointflow.domain.conditions import Check, CompiledCondition, Facts, compile_condition
 from pointflow.domain.events import Channel, Direction, TransactionType
 from pointflow.domain.money import Mcc, Points, round_points
-from pointflow.domain.programme import Condition, EarnRule, Programme, Tier
+from pointflow.domain.programme import EarnRule, Programme, Tier
 
 ZERO = Decimal(0)
 _NONE: frozenset[str] = frozenset()
@@ -97,207 +96,18 @@ def period_key(period: str, at: datetime) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Facts:
-    amount: Decimal
-    direction: str
-    transaction_type: str
-    channel: str
-    mcc: str | None
-    iso_range: str | None  # casefolded
-    categories: frozenset[str]
-    merchant_country: str | None
-    international: bool
-    tier: Tier
-    tier_note: str
-    booked_at: datetime
-
-
-class _Check(Protocol):
-    @property
-    def cacheable(self) -> bool:
-        """True when the reason for a mismatch depends only on values from a small, fixed set."""
-
-    def holds(self, facts: _Facts) -> bool: ...
-    def why(self, facts: _Facts, held: bool) -> str: ...
-
-
-@dataclass(frozen=True, slots=True)
-class _OneOf:
-    label: str
-    allowed: frozenset[str]
-    listing: str
-    value: Callable[[_Facts], str | None]
-    cacheable: bool = True
-
-    def holds(self, facts: _Facts) -> bool:
-        return self.value(facts) in self.allowed
-
-    def why(self, facts: _Facts, held: bool) -> str:
-        value = self.value(facts)
-        if held:
-            return f"{self.label} is {value}"
-        return f"no {self.label}" if value is None else f"{self.label} {value} is not {self.listing}"
-
-
-@dataclass(frozen=True, slots=True)
-class _InRanges:
-    ranges: tuple[tuple[str, str], ...]
-    cacheable: bool = True
-
-    def holds(self, facts: _Facts) -> bool:
-        mcc = facts.mcc
-        return mcc is not None and any(start <= mcc <= end for start, end in self.ranges)
-
-    def why(self, facts: _Facts, held: bool) -> str:
-        listing = ", ".join(f"{start}-{end}" for start, end in self.ranges)
-        return f"{_merchant(facts)} is {'' if held else 'not '}in MCC range {listing}"
-
-
-@dataclass(frozen=True, slots=True)
-class _InCategory:
-    names: tuple[str, ...]
-    cacheable: bool = True
-
-    def holds(self, facts: _Facts) -> bool:
-        return not facts.categories.isdisjoint(self.names)
-
-    def why(self, facts: _Facts, held: bool) -> str:
-        if held:
-            hit = next(name for name in self.names if name in facts.categories)
-            return f"{_merchant(facts)} is in category {hit}"
-        return f"{_merchant(facts)} is not in category {' or '.join(self.names)}"
-
-
-@dataclass(frozen=True, slots=True)
-class _Amount:
-    minimum: Decimal | None
-    maximum: Decimal | None
-    cacheable: bool = False
-
-    def holds(self, facts: _Facts) -> bool:
-        low, high, amount = self.minimum, self.maximum, facts.amount
-        return (low is None or amount >= low) and (high is None or amount <= high)
-
-    def why(self, facts: _Facts, held: bool) -> str:
-        amount, low, high = facts.amount, self.minimum, self.maximum
-        if held:
-            bounds = [f"at least {low}"] if low is not None else []
-            bounds += [f"at most {high}"] if high is not None else []
-            return f"amount {amount} is {' and '.join(bounds)}"
-        if low is not None and amount < low:
-            return f"amount {amount} is below the minimum {low}"
-        return f"amount {amount} is above the maximum {high}"
-
-
-@dataclass(frozen=True, slots=True)
-class _International:
-    wanted: bool
-    home_country: str
-    cacheable: bool = True
-
-    def holds(self, facts: _Facts) -> bool:
-        return facts.international is self.wanted
-
-    def why(self, facts: _Facts, held: bool) -> str:
-        seen = self._describe(facts)
-        wanted = "international" if self.wanted else "domestic"
-        return seen if held else f"{seen}, but the rule is for {wanted} transactions"
-
-    def _describe(self, facts: _Facts) -> str:
-        country = facts.merchant_country
-        if facts.transaction_type == TransactionType.INTERNATIONAL_PAYMENT:
-            return "an international payment"
-        if country is None:
-            return "no merchant country, so domestic"
-        if country == self.home_country:
-            return f"merchant country {country} is the home country"
-        return f"merchant country {country} is outside {self.home_country}"
-
-
-def _merchant(facts: _Facts) -> str:
-    return "a transaction without MCC" if facts.mcc is None else f"MCC {facts.mcc}"
-
-
-@dataclass(frozen=True, slots=True)
-class _Conditions:
-    checks: tuple[_Check, ...]
-
-    def failing(self, facts: _Facts) -> _Check | None:
-        """The first check that does not hold, or None when the whole condition holds."""
-        for check in self.checks:
-            if not check.holds(facts):
-                return check
-        return None
-
-    def mismatch(self, facts: _Facts) -> str | None:
-        """Why the condition fails, or None when it holds."""
-        check = self.failing(facts)
-        return None if check is None else check.why(facts, False)
-
-    def explain(self, facts: _Facts) -> str:
-        reasons = "; ".join(check.why(facts, True) for check in self.checks)
-        return reasons or "no conditions, so every transaction matches"
-
-
-def _one_of(label: str, values: tuple[str, ...], attribute: str) -> _OneOf:
-    allowed = frozenset(str(value) for value in values)
-    listing = " or ".join(str(value) for value in values)
-    return _OneOf(label, allowed, listing, attrgetter(attribute))
-
-
-def _iso_range_check(values: tuple[str, ...]) -> _OneOf:
-    allowed = frozenset(value.casefold() for value in values)
-    return _OneOf("ISO range", allowed, " or ".join(values), attrgetter("iso_range"))
-
-
-def _tier_name(facts: _Facts) -> str:
-    return facts.tier.name
-
-
-def _compile_condition(condition: Condition, home_country: str) -> _Conditions:
-    checks = [*_kind_checks(condition), *_merchant_checks(condition, home_country)]
-    return _Conditions(tuple(checks))
-
-
-def _kind_checks(c: Condition) -> Iterator[_Check]:
-    if c.transaction_types:
-        yield _one_of("transaction type", c.transaction_types, "transaction_type")
-    if c.directions:
-        yield _one_of("direction", c.directions, "direction")
-    if c.channels:
-        yield _one_of("channel", c.channels, "channel")
-    if c.min_amount is not None or c.max_amount is not None:
-        yield _Amount(c.min_amount, c.max_amount)
-    if c.tiers:
-        yield _OneOf("tier", frozenset(c.tiers), " or ".join(c.tiers), _tier_name)
-
-
-def _merchant_checks(c: Condition, home_country: str) -> Iterator[_Check]:
-    if c.mccs:
-        yield _one_of("MCC", c.mccs, "mcc")
-    if c.mcc_ranges:
-        yield _InRanges(tuple((span.start, span.end) for span in c.mcc_ranges))
-    if c.categories:
-        yield _InCategory(c.categories)
-    if c.iso_ranges:
-        yield _iso_range_check(c.iso_ranges)
-    if c.international is not None:
-        yield _International(c.international, home_country)
-
-
-@dataclass(frozen=True, slots=True)
 class _Rule:
     rule: EarnRule
     id: str
     kind: str
-    when: _Conditions
+    when: CompiledCondition
     factor: Decimal | None
     flat_bonus: Decimal
     bonus_per_unit: Decimal
     window: str  # "" when the rule is always valid
     misses: dict[str, TraceLine] = field(default_factory=dict)
 
-    def gate(self, facts: _Facts) -> TraceLine | None:
+    def gate(self, facts: Facts) -> TraceLine | None:
         """The line for a rule that does not apply (inactive or not matched), else None."""
         if self.window and not self.rule.active_at(facts.booked_at):
             reason = f"{self.window}; booked at {facts.booked_at.isoformat()}"
@@ -305,7 +115,7 @@ class _Rule:
         check = self.when.failing(facts)
         return None if check is None else self._miss(check, check.why(facts, False))
 
-    def _miss(self, check: _Check, reason: str) -> TraceLine:
+    def _miss(self, check: Check, reason: str) -> TraceLine:
         # Most rules miss most transactions for the same few reasons: reuse those immutable lines.
         line = self.misses.get(reason)
         if line is None:
@@ -329,7 +139,7 @@ def _compile_rule(rule: EarnRule, home_country: str) -> _Rule:
         rule=rule,
         id=rule.id,
         kind=rule.kind,
-        when=_compile_condition(rule.when, home_country),
+        when=compile_condition(rule.when, home_country),
         factor=rule.multiplier,
         flat_bonus=Decimal(rule.bonus_points or 0),
         bonus_per_unit=rule.bonus_per_unit or ZERO,
@@ -343,7 +153,7 @@ class _Compiled:
     home_country: str
     base_rate: Decimal
     priority_mode: bool
-    base: _Conditions
+    base: CompiledCondition
     exclusions: tuple[_Rule, ...]
     earners: tuple[_Rule, ...]
     mcc_categories: dict[str, frozenset[str]]
@@ -351,13 +161,13 @@ class _Compiled:
     tiers: dict[str, Tier]
     entry_tier: Tier
 
-    def facts(self, tx: EarnInput) -> _Facts:
+    def facts(self, tx: EarnInput) -> Facts:
         _check_input(tx)
         mcc = tx.mcc if tx.mcc is not None and len(tx.mcc) == 4 and tx.mcc.isdigit() else None
         iso = tx.iso_range.casefold() if tx.iso_range else None
         country = tx.merchant_country.upper() if tx.merchant_country else None
         tier = self.tiers.get(tx.tier)
-        return _Facts(
+        return Facts(
             amount=tx.amount,
             direction=tx.direction,
             transaction_type=tx.transaction_type,
@@ -390,7 +200,7 @@ def _compile(programme: Programme) -> _Compiled:
         home_country=home,
         base_rate=programme.earning.base_rate,
         priority_mode=programme.earning.multiplier_mode == "priority",
-        base=_compile_condition(programme.earning.base_applies_to, home),
+        base=compile_condition(programme.earning.base_applies_to, home),
         exclusions=tuple(rule for rule in rules if rule.kind == "exclusion"),
         earners=tuple(rule for rule in rules if rule.kind != "exclusion"),
         mcc_categories=_categories_by_mcc(programme),
@@ -435,7 +245,7 @@ def _compiled(programme: Programme) -> _Compiled:
 
 @dataclass(slots=True)
 class _Run:
-    facts: _Facts
+    facts: Facts
     used: Mapping[tuple[str, str], Decimal]
     lines: list[TraceLine] = field(default_factory=list)
     usage: dict[tuple[str, str], Decimal] = field(default_factory=dict)

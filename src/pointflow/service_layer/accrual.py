@@ -117,7 +117,7 @@ class _Batch:
 
     def _one(self, event: CanonicalEvent) -> Outcome:
         key = (event.source.system, event.source.id)
-        record = event_record(event)
+        record = self._pseudonymous(event_record(event))
         digest = record_hash(record)
         if key in self.seen:
             return self._repeat(event, record, digest)
@@ -128,6 +128,13 @@ class _Batch:
         if outcome.status == "accepted":
             self.seen[key] = (digest, record)
         return outcome
+
+    def _pseudonymous(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The inbox keeps tokens, not the bank's customer and account ids."""
+        record["customer_id"] = self.deps.tokenise(str(record["customer_id"]))
+        if record.get("account_id"):
+            record["account_id"] = self.deps.tokenise(f"account:{record['account_id']}")
+        return record
 
     def _repeat(self, event: CanonicalEvent, record: dict[str, Any], digest: str) -> Outcome:
         stored_hash, stored = self.seen[(event.source.system, event.source.id)]

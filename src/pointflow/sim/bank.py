@@ -3,10 +3,8 @@ streamed as the JSON events the `generic` connector accepts."""
 
 from __future__ import annotations
 
-import bisect
 import calendar
 import heapq
-import itertools
 import json
 import math
 import os
@@ -17,6 +15,20 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
+
+from pointflow.sim.personas import (
+    BANKING,
+    FIRST_NAMES,
+    LAST_NAMES,
+    MIXES,
+    PERSONA_BY_NAME,
+    PROFILES,
+    SPEND,
+    Banking,
+    Persona,
+    Spend,
+)
+from pointflow.sim.personas import PERSONAS as PERSONAS
 
 Event = dict[str, object]
 
@@ -48,191 +60,11 @@ class SimCustomer:
 
 
 @dataclass(frozen=True)
-class _Spend:
-    """A kind of card spend: its MCC, merchants and lognormal amount around a median in dollars."""
-
-    mcc: str
-    merchants: tuple[str, ...]
-    median: float
-    sigma: float
-    online_share: float = 0.0
-    transaction_type: str = "purchase"
-    channel: str = "card_present"
-    travel: bool = False
-    note: int = 0  # cash comes out of an ATM in whole notes of this size
-
-
-# fmt: off
-_SPEND: dict[str, _Spend] = {
-    "dining":           _Spend("5812", ("Premium Coffee Roasters", "The Olive Branch"), 38, 0.6),
-    "fast_food":        _Spend("5814", ("Burger Barn", "Taco Town", "Quick Bite"), 11, 0.45, 0.15),
-    "groceries":        _Spend("5411", ("FreshMart", "Green Basket", "ValuFoods"), 62, 0.7, 0.08),
-    "fuel":             _Spend("5541", ("Speedy Fuel", "Roadstar Gas"), 45, 0.35),
-    "airline_aa":       _Spend("3001", ("American Airlines",), 380, 0.6, 0.9, travel=True),
-    "airline_ba":       _Spend("3005", ("British Airways",), 520, 0.6, 0.9, travel=True),
-    "hotel":            _Spend("7011", ("Grand Plaza Hotel", "Seaside Inn"), 210, 0.6, 0.5,
-                               travel=True),
-    "travel_agency":    _Spend("4722", ("Wanderlust Tours", "Globe Trips"), 640, 0.7, 0.8,
-                               travel=True),
-    "taxi":             _Spend("4121", ("City Cabs", "RideNow"), 24, 0.5, 0.6, travel=True),
-    "department_store": _Spend("5311", ("Macy Lane", "Northgate Stores"), 85, 0.7, 0.3),
-    "clothing":         _Spend("5651", ("Family Threads", "Denim Depot"), 70, 0.6, 0.35),
-    "electronics":      _Spend("5732", ("Circuit Center", "Gadget Hub"), 240, 0.9, 0.5),
-    "pharmacy":         _Spend("5912", ("WellCare Pharmacy", "Corner Drugs"), 28, 0.6),
-    "utilities":        _Spend("4900", ("Metro Power & Gas", "City Water"), 140, 0.3, 1.0,
-                               "bill_payment", "direct_debit"),
-    "streaming":        _Spend("4899", ("StreamFlix", "TuneBox"), 15, 0.2, 1.0),
-    "atm":              _Spend("6011", ("Sandbox Bank ATM", "Interbank ATM"), 120, 0.6, 0.0,
-                               "cash_withdrawal", "atm", note=20),
-    "quasi_cash":       _Spend("6051", ("CoinSwap", "Money Order Express"), 250, 0.8, 0.7,
-                               "quasi_cash"),
-    "gambling":         _Spend("7995", ("Lucky Star Casino", "BetOnline Sports"), 60, 0.9, 0.7),
-}
-# fmt: on
-
-
-@dataclass(frozen=True)
-class _Banking:
-    """A non-card movement: salary, deposit, payment, fee, transfer, interest, loan repayment."""
-
-    transaction_type: str
-    direction: str
-    channel: str
-    mcc: str
-    counterparties: tuple[str, ...]
-    description: str
-    median: float = 0.0
-    sigma: float = 0.0
-    foreign: bool = False
-
-
-# fmt: off
-_BANKING: dict[str, _Banking] = {
-    "salary":         _Banking("salary_credit", "credit", "other", "6012",
-                               ("Northwind Traders", "Contoso Ltd", "Initech", "Globex"), "Salary"),
-    "loan_repayment": _Banking("loan_repayment", "debit", "direct_debit", "6012",
-                               ("Sandbox Bank Loans",), "Loan instalment"),
-    "interest":       _Banking("interest", "credit", "other", "6012",
-                               ("Sandbox Bank",), "Savings interest", 18, 0.5),
-    "deposit":        _Banking("deposit", "credit", "branch", "6012",
-                               ("Sandbox Bank Branch",), "Deposit", 4_000, 0.8),
-    "international_payment": _Banking("international_payment", "debit", "online_banking", "4829",
-                                      ("SWIFT transfer",), "International payment", 900, 0.9,
-                                      foreign=True),
-    "fee":            _Banking("fee", "debit", "other", "6012",
-                               ("Sandbox Bank",), "Account fee", 12, 0.5),
-    "own_account_transfer": _Banking("own_account_transfer", "debit", "mobile", "6012",
-                                     ("Sandbox Bank Savings",), "Transfer to savings", 600, 0.7),
-}
-# fmt: on
-
-
-@dataclass(frozen=True)
-class _Persona:
-    """How a kind of customer spends and banks; probabilities are per month."""
-
-    name: str
-    share: float
-    monthly_rate: float
-    mix: tuple[tuple[str, float], ...]
-    recurring: tuple[str, ...]
-    international_share: float
-    salary: float
-    loan_share: float
-    occasional: tuple[tuple[str, float], ...]
-    earns_interest: bool = False
-    monthly_decay: float = 1.0
-
-
-# fmt: off
-_PERSONAS: tuple[_Persona, ...] = (
-    _Persona(
-        "frequent_traveller", share=0.15, monthly_rate=45, international_share=0.22,
-        salary=7_500, loan_share=0.3,
-        mix=(("dining", 18), ("fast_food", 8), ("groceries", 8), ("fuel", 5), ("airline_aa", 5),
-             ("airline_ba", 4), ("hotel", 8), ("travel_agency", 4), ("taxi", 8),
-             ("department_store", 5), ("clothing", 4), ("electronics", 3), ("pharmacy", 2),
-             ("atm", 4), ("quasi_cash", 1), ("gambling", 1)),
-        recurring=("streaming",),
-        occasional=(("deposit", 0.05), ("international_payment", 0.15), ("fee", 0.25),
-                    ("own_account_transfer", 0.4)),
-    ),
-    _Persona(
-        "family_grocery", share=0.30, monthly_rate=55, international_share=0.02,
-        salary=5_200, loan_share=0.6,
-        mix=(("groceries", 35), ("fuel", 12), ("fast_food", 8), ("dining", 6),
-             ("department_store", 10), ("clothing", 8), ("electronics", 3), ("pharmacy", 7),
-             ("atm", 5), ("taxi", 1), ("gambling", 1), ("hotel", 1), ("airline_aa", 1)),
-        recurring=("utilities", "streaming"),
-        occasional=(("deposit", 0.03), ("international_payment", 0.03), ("fee", 0.1),
-                    ("own_account_transfer", 0.3)),
-    ),
-    _Persona(
-        "student", share=0.20, monthly_rate=35, international_share=0.05,
-        salary=1_400, loan_share=0.2,
-        mix=(("fast_food", 25), ("dining", 10), ("groceries", 15), ("taxi", 8), ("clothing", 12),
-             ("electronics", 6), ("department_store", 4), ("atm", 8), ("gambling", 3),
-             ("quasi_cash", 2), ("pharmacy", 2), ("airline_aa", 1), ("travel_agency", 1)),
-        recurring=("streaming",),
-        occasional=(("deposit", 0.08), ("international_payment", 0.05), ("fee", 0.2),
-                    ("own_account_transfer", 0.1)),
-    ),
-    _Persona(
-        "affluent_saver", share=0.15, monthly_rate=25, international_share=0.08,
-        salary=12_000, loan_share=0.2, earns_interest=True,
-        mix=(("dining", 20), ("groceries", 20), ("department_store", 10), ("electronics", 5),
-             ("hotel", 6), ("airline_aa", 3), ("airline_ba", 2), ("travel_agency", 4),
-             ("fuel", 8), ("pharmacy", 5), ("taxi", 5), ("clothing", 7), ("atm", 3)),
-        recurring=("utilities", "streaming"),
-        occasional=(("deposit", 0.15), ("international_payment", 0.1), ("fee", 0.02),
-                    ("own_account_transfer", 0.8)),
-    ),
-    _Persona(
-        "drifting_away", share=0.20, monthly_rate=30, international_share=0.03,
-        salary=4_200, loan_share=0.3, monthly_decay=0.78,
-        mix=(("groceries", 20), ("dining", 12), ("fast_food", 12), ("fuel", 10),
-             ("department_store", 8), ("clothing", 8), ("electronics", 4), ("pharmacy", 6),
-             ("taxi", 4), ("atm", 8), ("gambling", 2), ("quasi_cash", 1)),
-        recurring=("utilities",),
-        occasional=(("deposit", 0.03), ("international_payment", 0.03), ("fee", 0.15),
-                    ("own_account_transfer", 0.15)),
-    ),
-)
-# fmt: on
-PERSONAS: tuple[str, ...] = tuple(p.name for p in _PERSONAS)
-_PERSONA_BY_NAME = {p.name: p for p in _PERSONAS}
-
-# fmt: off
-_FIRST_NAMES = ("Olivia", "Liam", "Emma", "Noah", "Ava", "Mateo", "Sofia", "Ethan", "Mia",
-                "Lucas", "Amara", "Kenji", "Priya", "Diego", "Hannah", "Omar", "Grace", "Wei",
-                "Zoe", "Samuel")
-_LAST_NAMES = ("Johnson", "Okafor", "Nguyen", "Garcia", "Kowalski", "Patel", "Brown", "Schmidt",
-               "Haddad", "Rossi", "Kim", "Larsen", "Moreau", "Silva", "Tanaka", "Walker", "Cohen",
-               "Ibrahim", "Novak", "Reyes")
-# fmt: on
-
-
-class _Mix:
-    """A persona's card-spend mix, compiled for a draw by bisection."""
-
-    def __init__(self, weighted: tuple[tuple[str, float], ...]) -> None:
-        self.kinds = tuple(_SPEND[name] for name, _ in weighted)
-        self.cumulative = list(itertools.accumulate(weight for _, weight in weighted))
-        self.total = self.cumulative[-1]
-
-    def draw(self, rng: random.Random) -> _Spend:
-        return self.kinds[bisect.bisect_right(self.cumulative, rng.random() * self.total)]
-
-
-_MIXES = {p.name: _Mix(p.mix) for p in _PERSONAS}
-
-
-@dataclass(frozen=True)
 class _Member:
     """A customer with the hidden traits that drive their behaviour."""
 
     customer: SimCustomer
-    persona: _Persona
+    persona: Persona
     activity: float
     spend_scale: float
     salary: Decimal
@@ -284,12 +116,12 @@ def write_jsonl(events: Iterable[Event], path: str | os.PathLike[str]) -> int:
 
 
 def _make_customers(rng: random.Random, n: int) -> list[SimCustomer]:
-    shares = [p.share for p in _PERSONAS]
+    shares = [p.share for p in PROFILES]
     return [_customer(rng, number, rng.choices(PERSONAS, shares)[0]) for number in range(1, n + 1)]
 
 
 def _customer(rng: random.Random, number: int, persona: str) -> SimCustomer:
-    first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     return SimCustomer(
         customer_id=f"cust_{number:06d}",
         account_id=f"acc_{number:06d}",
@@ -302,7 +134,7 @@ def _customer(rng: random.Random, number: int, persona: str) -> SimCustomer:
 
 
 def _member(rng: random.Random, customer: SimCustomer) -> _Member:
-    persona = _PERSONA_BY_NAME[customer.persona]
+    persona = PERSONA_BY_NAME[customer.persona]
     has_loan = rng.random() < persona.loan_share
     return _Member(
         customer=customer,
@@ -311,7 +143,7 @@ def _member(rng: random.Random, customer: SimCustomer) -> _Member:
         spend_scale=rng.lognormvariate(0, 0.25),
         salary=_cents(persona.salary * rng.lognormvariate(0, 0.2)),
         payday=rng.randint(0, 27),
-        employer=rng.choice(_BANKING["salary"].counterparties),
+        employer=rng.choice(BANKING["salary"].counterparties),
         loan=_cents(rng.uniform(150, 900)) if has_loan else None,
         drift_from=rng.randint(0, 3),
     )
@@ -352,15 +184,15 @@ class _Bank:
         self._card_spend(member, vigour, window)
         for name in member.persona.recurring:
             at = window.lo + self.rng.randrange(window.days) * _DAY + self.rng.randint(2, 5) * _HOUR
-            self._spend(member, _SPEND[name], at)
+            self._spend(member, SPEND[name], at)
         self._regular_banking(member, vigour, window)
         for name, chance in member.persona.occasional:
             if self.rng.random() < chance * vigour:
-                self._banking(member, _BANKING[name], self._daytime(window))
+                self._banking(member, BANKING[name], self._daytime(window))
 
     def _card_spend(self, member: _Member, vigour: float, window: _Window) -> None:
         rate = member.persona.monthly_rate * member.activity * vigour * window.days / 30.4
-        mix = _MIXES[member.persona.name]
+        mix = MIXES[member.persona.name]
         for _ in range(_poisson(self.rng, rate)):
             at = self._daytime(window)
             posted = self._spend(member, mix.draw(self.rng), at)
@@ -371,18 +203,18 @@ class _Bank:
         payday = window.lo + min(member.payday, window.days - 1) * _DAY
         if vigour >= 0.35:  # a drifting member's salary goes to another bank at some point
             salary = _cents(float(member.salary) * self.rng.uniform(0.97, 1.03))
-            self._banking(member, _BANKING["salary"], payday + 6 * _HOUR, salary)
+            self._banking(member, BANKING["salary"], payday + 6 * _HOUR, salary)
         if member.loan is not None:
             due = min(payday + 3 * _DAY, window.hi - _DAY) + 4 * _HOUR
-            self._banking(member, _BANKING["loan_repayment"], due, member.loan)
+            self._banking(member, BANKING["loan_repayment"], due, member.loan)
         if member.persona.earns_interest:
-            self._banking(member, _BANKING["interest"], window.hi - _DAY + _HOUR)
+            self._banking(member, BANKING["interest"], window.hi - _DAY + _HOUR)
 
     def _daytime(self, window: _Window) -> int:
         day = self.rng.randrange(window.days)
         return window.lo + day * _DAY + int(self.rng.triangular(7 * _HOUR, _DAY - 1, 13 * _HOUR))
 
-    def _spend(self, member: _Member, kind: _Spend, at: int) -> Event:
+    def _spend(self, member: _Member, kind: Spend, at: int) -> Event:
         rng = self.rng
         amount = kind.median * member.spend_scale * rng.lognormvariate(0, kind.sigma)
         abroad = rng.random() < member.persona.international_share * (3 if kind.travel else 1)
@@ -402,7 +234,7 @@ class _Bank:
             },
         )
 
-    def _banking(self, member: _Member, kind: _Banking, at: int, amount: Decimal | None = None) -> None:
+    def _banking(self, member: _Member, kind: Banking, at: int, amount: Decimal | None = None) -> None:
         rng = self.rng
         if amount is None:
             amount = _cents(kind.median * member.spend_scale * rng.lognormvariate(0, kind.sigma))
