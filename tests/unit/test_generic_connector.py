@@ -314,3 +314,28 @@ def test_a_timestamp_whose_utc_conversion_leaves_the_calendar_is_refused_naming_
     with pytest.raises(InvalidEvent) as caught:
         decode(posted(timestamp=stamp))
     assert caught.value.field == "timestamp"
+
+
+# --- amount strings: plain ASCII decimal text only ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("1_000", id="digit-group underscore"),
+        pytest.param("+5", id="explicit plus sign"),
+        pytest.param("\u0661\u0662\u0663", id="Arabic-Indic digits"),
+        pytest.param("1e3", id="exponent"),
+        pytest.param(" 12.50x", id="trailing garbage"),
+    ],
+)
+def test_an_amount_string_that_is_not_plain_ascii_decimal_text_is_refused_naming_amount(raw: str) -> None:
+    # Decimal() reads all but the last as numbers; an amount in a bank file must not be that lenient.
+    with pytest.raises(InvalidEvent) as caught:
+        decode(posted(amount=raw))
+    assert caught.value.field == "amount"
+    assert caught.value.detail
+
+
+def test_a_plain_decimal_amount_string_is_accepted() -> None:
+    assert decode(posted(amount="12.50")).money == Money(Decimal("12.50"), "USD")

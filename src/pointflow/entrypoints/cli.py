@@ -25,6 +25,7 @@ from pointflow.entrypoints.file_ingest import ingest_files
 from pointflow.governance.audit import verify_chain
 from pointflow.service_layer import jobs
 from pointflow.service_layer.replay import replay
+from pointflow.service_layer.tiers import evaluate_tiers
 
 app = typer.Typer(
     help="pointflow: real-time loyalty points beside the core banking platform.", no_args_is_help=True
@@ -225,6 +226,65 @@ def jobs_expire(
     with _container() as container:
         result = jobs.expire_lots(_as_of(as_of), sessions=container.sessions, clock=container.clock)
         out.print_json(json.dumps(result.as_dict()))
+
+
+@jobs_app.command("tiers")
+def jobs_tiers(
+    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today if omitted")] = None,
+) -> None:
+    """Re-evaluate every member's tier from the points earned in the twelve months before the as-of date."""
+    with _container() as container:
+        result = evaluate_tiers(
+            _as_of(as_of),
+            sessions=container.sessions,
+            programme=lambda: container.programmes.active().programme,
+            clock=container.clock,
+        )
+    out.print_json(
+        json.dumps(
+            {
+                "job": "tiers",
+                "as_of": result.as_of.isoformat(),
+                "members": result.lots,
+                "changed": result.points,
+            }
+        )
+    )
+
+
+@app.command()
+def adjust(
+    customer_id: Annotated[str, typer.Argument(help="The bank's customer id")],
+    points: Annotated[int, typer.Argument(help="Positive credits, negative debits")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the ledger and the audit log)")],
+    key: Annotated[str, typer.Option(help="Idempotency key; the same key never posts twice")],
+) -> None:
+    """Credit or debit a member's points by hand (audited)."""
+    from pointflow.domain.errors import DomainError
+    from pointflow.service_layer.adjustment import Adjust, adjust
+
+    with _container() as container:
+        try:
+            done = adjust(
+                Adjust(customer_id, points, reason, key),
+                sessions=container.sessions,
+                active=container.programmes.active(),
+                tokenise=container.tokeniser.token,
+                clock=container.clock,
+                actor="cli:adjust",
+            )
+        except DomainError as refused:
+            err.print(f"{refused.field}: {refused.detail}")
+            raise typer.Exit(1) from None
+    out.print_json(
+        json.dumps(
+            {
+                "posting_id": done.posting_id,
+                "available_after": done.available_after,
+                "replayed": done.replayed,
+            }
+        )
+    )
 
 
 @app.command()

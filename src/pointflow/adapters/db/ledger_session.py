@@ -8,13 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pointflow.adapters.db import ledger_store as store
 from pointflow.adapters.db.audit_store import AuditAppender, open_appender
 from pointflow.adapters.db.engine import Database
-from pointflow.adapters.db.tables import lots, redemptions
+from pointflow.adapters.db.tables import lots, members, postings, redemptions
 from pointflow.domain.ledger import Leg
 from pointflow.domain.members import AccrualRecord, Lot, Member
 from pointflow.domain.money import CustomerToken
@@ -55,6 +55,18 @@ class SqlLedgerSession:
             )
         ).first()
         return None if row is None else dict(row._mapping)
+
+    def posting_memo(self, idempotency_key: str) -> str | None:
+        memo = self.conn.execute(
+            select(postings.c.memo).where(postings.c.idempotency_key == idempotency_key)
+        ).scalar()
+        return None if memo is None else str(memo)
+
+    def tier_page(self, *, since: datetime, after: str, limit: int) -> list[tuple[str, str, int]]:
+        return store.tier_page(self.conn, since=since, after=after, limit=limit)
+
+    def set_tier(self, token: str, tier: str) -> None:
+        self.conn.execute(update(members).where(members.c.token == token).values(tier=tier))
 
     def lots_due(self, *, state: str, column: str, as_of: date, limit: int) -> list[Lot]:
         due = lots.c[column]

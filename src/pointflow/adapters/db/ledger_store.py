@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -250,3 +250,33 @@ def reversed_so_far(conn: Connection, accrual_id: str) -> Decimal:
 
 def table_named(name: str) -> Table:
     return metadata.tables[name]
+
+
+def tier_page(conn: Connection, *, since: datetime, after: str, limit: int) -> list[tuple[str, str, int]]:
+    """(token, tier, points earned since `since` net of clawbacks) for the next page of members."""
+    earned = (
+        select(accruals.c.token, func.sum(accruals.c.points).label("earned"))
+        .where(accruals.c.booked_at >= since)
+        .group_by(accruals.c.token)
+        .subquery()
+    )
+    clawed = (
+        select(accruals.c.token, func.sum(reversals.c.points).label("clawed"))
+        .join(reversals, reversals.c.accrual_id == accruals.c.id)
+        .where(accruals.c.booked_at >= since)
+        .group_by(accruals.c.token)
+        .subquery()
+    )
+    query = (
+        select(
+            members.c.token,
+            members.c.tier,
+            (func.coalesce(earned.c.earned, 0) - func.coalesce(clawed.c.clawed, 0)).label("qualifying"),
+        )
+        .outerjoin(earned, earned.c.token == members.c.token)
+        .outerjoin(clawed, clawed.c.token == members.c.token)
+        .where(members.c.token > after)
+        .order_by(members.c.token)
+        .limit(limit)
+    )
+    return [(r.token, r.tier, int(r.qualifying)) for r in conn.execute(query)]

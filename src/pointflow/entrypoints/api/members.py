@@ -11,13 +11,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pointflow.adapters.db import views
 from pointflow.bootstrap import Container
-from pointflow.entrypoints.api.deps import ContainerDep, ReadKey, RedeemKey
+from pointflow.entrypoints.api.deps import AdminKey, ContainerDep, ReadKey, RedeemKey
 from pointflow.entrypoints.api.problems import Problem
+from pointflow.service_layer.adjustment import Adjust, adjust
 from pointflow.service_layer.redemption import Redeem, redeem
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
 
 CustomerId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.:\-/#@+]+$")]
+
+
+class AdjustmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    points: int = Field(ge=-10_000_000, le=10_000_000, description="positive credits, negative debits; not 0")
+    reason: str = Field(min_length=3, max_length=200)
 
 
 class RedemptionRequest(BaseModel):
@@ -113,6 +120,36 @@ async def post_redemption(
         "points": done.points,
         "value": str(done.value),
         "currency": done.currency,
+        "available_after": done.available_after,
+        "replayed": done.replayed,
+    }
+    return JSONResponse(payload, status_code=200 if done.replayed else 201)
+
+
+@router.post("/{customer_id}/adjustments", status_code=201, summary="Credit or debit points by hand (admin)")
+async def post_adjustment(
+    customer_id: CustomerId,
+    body: AdjustmentRequest,
+    container: ContainerDep,
+    caller: AdminKey,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
+) -> JSONResponse:
+    if not idempotency_key:
+        raise Problem(
+            400, "Missing Idempotency-Key", "send an Idempotency-Key header", field="Idempotency-Key"
+        )
+    done = await run_in_threadpool(
+        adjust,
+        Adjust(customer_id, body.points, body.reason, idempotency_key),
+        sessions=container.sessions,
+        active=container.programmes.active(),
+        tokenise=container.tokeniser.token,
+        clock=container.clock,
+        actor=f"api-key:{caller.id}",
+    )
+    payload = {
+        "posting_id": done.posting_id,
+        "points": done.points,
         "available_after": done.available_after,
         "replayed": done.replayed,
     }
