@@ -24,7 +24,7 @@ from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
 from pointflow.domain.money import CustomerToken
 from pointflow.domain.programme import Programme, expiry_date
 from pointflow.domain.reversal import clawback_points
-from pointflow.service_layer.ports import LedgerSession, LedgerSessions, UsageKey, WriteConflict
+from pointflow.service_layer.ports import LedgerSession, LedgerSessions, WriteConflict
 
 _ATTEMPTS = 5
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]
@@ -91,7 +91,7 @@ class _Batch:
     actor: str
     now: datetime = field(init=False)
     members: dict[str, Member] = field(default_factory=dict)
-    usage: dict[UsageKey, Decimal] = field(default_factory=dict)
+    usage: dict[str, dict[tuple[str, str], Decimal]] = field(default_factory=dict)  # by token
     seen: dict[tuple[str, str], tuple[str, dict[str, Any]]] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)
 
@@ -109,7 +109,8 @@ class _Batch:
         tokens = {self.deps.tokenise(e.customer_id) for e in events}
         self.members.update(self.session.members(tokens))
         periods = self._period_keys(e.booked_at for e in events if isinstance(e, TransactionPosted))
-        self.usage.update(self.session.usage(tokens, periods))
+        for (token, rule_id, period), used in self.session.usage(tokens, periods).items():
+            self.usage.setdefault(token, {})[(rule_id, period)] = used
 
     def _period_keys(self, times: Any) -> set[str]:
         capped = {r.cap.period for r in self.active.programme.rules if r.cap is not None}
@@ -210,13 +211,13 @@ class _Batch:
         )
 
     def _usage_of(self, member: Member) -> dict[tuple[str, str], Decimal]:
-        return {(r, p): used for (t, r, p), used in self.usage.items() if t == member.token}
+        return self.usage.get(member.token, {})
 
     def _record_usage(self, token: CustomerToken, result: EarnResult) -> None:
+        mine = self.usage.setdefault(token, {})
         for (rule_id, period), used in result.usage.items():
-            key = (str(token), rule_id, period)
-            self.usage[key] = self.usage.get(key, Decimal(0)) + used
-            self.session.set_usage(key, self.usage[key])
+            mine[(rule_id, period)] = mine.get((rule_id, period), Decimal(0)) + used
+            self.session.set_usage((str(token), rule_id, period), mine[(rule_id, period)])
 
     def _post_accrual(
         self, event: TransactionPosted, member: Member, points: int, accrual_id: str
