@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, func, insert, select, tuple_, update
 
 from pointflow.adapters.db.engine import Database
 from pointflow.adapters.db.tables import quarantine
@@ -65,7 +66,7 @@ class SqlQuarantine:
             query = query.where(quarantine.c.status == status)
         with self.db.reader.connect() as conn:
             rows = conn.execute(query.limit(limit).offset(offset)).all()
-        return [QuarantinedItem(**{k: getattr(r, k) for k in QuarantinedItem.__slots__}) for r in rows]
+        return [_item(r) for r in rows]
 
     def count(self, status: str | None = "open") -> int:
         query = select(func.count()).select_from(quarantine)
@@ -74,10 +75,23 @@ class SqlQuarantine:
         with self.db.reader.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
-    def iter_open(self, ids: list[str] | None = None) -> Iterator[QuarantinedItem]:
-        for item in self.items(status="open", limit=1_000_000):
-            if ids is None or item.id in ids:
-                yield item
+    def iter_open(self, ids: list[str] | None = None, page: int = 500) -> Iterator[QuarantinedItem]:
+        """Open items oldest first (or just `ids`), read in keyset pages so replays can change them."""
+        after: tuple[datetime, str] | None = None
+        while True:
+            query = select(quarantine).where(quarantine.c.status == "open")
+            if ids is not None:
+                query = query.where(quarantine.c.id.in_(ids))
+            if after is not None:
+                query = query.where(tuple_(quarantine.c.received_at, quarantine.c.id) > after)
+            with self.db.reader.connect() as conn:
+                rows = conn.execute(
+                    query.order_by(quarantine.c.received_at, quarantine.c.id).limit(page)
+                ).all()
+            yield from (_item(r) for r in rows)
+            if len(rows) < page:
+                return
+            after = (rows[-1].received_at, rows[-1].id)
 
     def resolve(self, item_id: str, *, status: str, at: datetime) -> None:
         self._update(item_id, status=status, resolved_at=at, attempts=quarantine.c.attempts + 1)
@@ -88,3 +102,7 @@ class SqlQuarantine:
     def _update(self, item_id: str, **values: object) -> None:
         with self.db.writer.begin() as conn:
             conn.execute(update(quarantine).where(quarantine.c.id == item_id).values(**values))
+
+
+def _item(row: Row[Any]) -> QuarantinedItem:
+    return QuarantinedItem(**{k: getattr(row, k) for k in QuarantinedItem.__slots__})
