@@ -31,10 +31,11 @@ class Goal:
     passed: bool
 
 
-def machine(postgres_version: str | None) -> dict[str, Any]:
+def machine(postgres_version: str | None, load_at_start: float) -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
+        "load_average_1m_at_start": load_at_start,
         "platform": platform.platform(),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
+import os
+import time
 from itertools import islice
 from typing import Any
 
@@ -36,6 +38,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
+    load_at_start = os.getloadavg()[0]
+    started = time.perf_counter()
     kinds = ["sqlite"] if args.skip_postgres else ["sqlite", "postgresql"]
     console.print(f"rendering {args.events:,} synthetic events …")
     items = [render(event) for event in synthetic(args.events)]
@@ -47,7 +51,8 @@ def main(argv: list[str] | None = None) -> None:
             bodies = _http_bodies(args.http_rate, args.http_seconds)
             for kind in kinds:
                 _latency(pool, kind, bodies, args, figures)
-    results = _results(args, kinds, figures)
+    results = _results(args, kinds, figures, load_at_start)
+    results["wall_seconds"] = round(time.perf_counter() - started, 1)
     report.show(results, console)
     if not args.no_save:
         console.print(f"saved {report.save(results)} and bench/results/latest.json")
@@ -104,10 +109,12 @@ def _url(pool: Databases, kind: str, name: str) -> str:
     return pool.sqlite(name) if kind == "sqlite" else pool.postgres()
 
 
-def _results(args: argparse.Namespace, kinds: list[str], figures: dict[str, Any]) -> dict[str, Any]:
+def _results(
+    args: argparse.Namespace, kinds: list[str], figures: dict[str, Any], load_at_start: float
+) -> dict[str, Any]:
     version = None if "postgresql" not in kinds else postgres_version(args.postgres_url)
     results = {
-        "machine": report.machine(version),
+        "machine": report.machine(version, load_at_start),
         "options": {
             "events": args.events,
             "batch_size": BATCH_SIZE,
@@ -115,6 +122,7 @@ def _results(args: argparse.Namespace, kinds: list[str], figures: dict[str, Any]
             "http_seconds": args.http_seconds,
             "http_warmup_seconds": http_load.WARMUP_SECONDS,
             "http_connections": http_load.CONNECTIONS,
+            "http_give_up_seconds": http_load.GIVE_UP_SECONDS,
         },
         **figures,
     }
