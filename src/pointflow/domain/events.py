@@ -128,8 +128,13 @@ def event_record(event: CanonicalEvent) -> dict[str, str | None]:
     }
 
 
-def record_hash(record: dict[str, str | None]) -> str:
-    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+def record_text(record: dict[str, str | None]) -> str:
+    """Canonical JSON of a record: what the inbox keeps and what its hash covers."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"))
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def differing_fields(stored: dict[str, str | None], incoming: dict[str, str | None]) -> list[str]:

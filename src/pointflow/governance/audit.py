@@ -32,8 +32,9 @@ def entry_hash(
     *, seq: int, at: datetime, actor: str, action: str, subject: str, details: str, prev_hash: str
 ) -> str:
     """sha256 over the entry's fields (details already in canonical JSON) and the previous hash."""
-    # A JSON array keeps field boundaries unambiguous whatever the fields contain.
-    body = json.dumps([seq, at.isoformat(), actor, action, subject, details, prev_hash], ensure_ascii=False)
+    # Each field is prefixed by its length, so no content can move a boundary between fields.
+    parts = (str(seq), at.isoformat(), actor, action, subject, details, prev_hash)
+    body = "".join(f"{len(part)}:{part};" for part in parts)
     return hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,7 +17,8 @@ from pointflow.domain.events import (
     TransactionReversed,
     differing_fields,
     event_record,
-    record_hash,
+    record_text,
+    text_hash,
 )
 from pointflow.domain.ids import new_id
 from pointflow.domain.ledger import MemberBalances, plan_accrual, plan_clawback
@@ -92,7 +94,7 @@ class _Batch:
     now: datetime = field(init=False)
     members: dict[str, Member] = field(default_factory=dict)
     usage: dict[str, dict[tuple[str, str], Decimal]] = field(default_factory=dict)  # by token
-    seen: dict[tuple[str, str], tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    seen: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # key → (hash, canonical)
     touched: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -119,15 +121,16 @@ class _Batch:
     def _one(self, event: CanonicalEvent) -> Outcome:
         key = (event.source.system, event.source.id)
         record = self._pseudonymous(event_record(event))
-        digest = record_hash(record)
+        text = record_text(record)
+        digest = text_hash(text)
         if key in self.seen:
             return self._repeat(event, record, digest)
         if isinstance(event, TransactionPosted):
-            outcome = self._accrue(event, digest, record)
+            outcome = self._accrue(event, digest, text)
         else:
-            outcome = self._reverse(event, digest, record)
+            outcome = self._reverse(event, digest, text)
         if outcome.status == "accepted":
-            self.seen[key] = (digest, record)
+            self.seen[key] = (digest, text)
         return outcome
 
     def _pseudonymous(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -138,10 +141,10 @@ class _Batch:
         return record
 
     def _repeat(self, event: CanonicalEvent, record: dict[str, Any], digest: str) -> Outcome:
-        stored_hash, stored = self.seen[(event.source.system, event.source.id)]
+        stored_hash, stored_text = self.seen[(event.source.system, event.source.id)]
         if stored_hash == digest:
             return Outcome(event.source.id, "duplicate", detail="already processed; no second effect")
-        fields = tuple(differing_fields(stored, record))
+        fields = tuple(differing_fields(json.loads(stored_text), record))
         return Outcome(
             event.source.id,
             "conflict",
@@ -161,16 +164,19 @@ class _Batch:
         self.touched.add(token)
         return member
 
-    def _inbox(self, event: CanonicalEvent, digest: str, record: dict[str, Any]) -> str:
+    def _inbox(self, event: CanonicalEvent, digest: str, text: str) -> str:
         inbox_id = new_id()
         key = (event.source.system, event.source.id)
-        self.session.add_inbox(id=inbox_id, key=key, content_hash=digest, record=record, at=self.now)
+        kind = "transaction.posted" if isinstance(event, TransactionPosted) else "transaction.reversed"
+        self.session.add_inbox(
+            id=inbox_id, key=key, content_hash=digest, event_type=kind, canonical=text, at=self.now
+        )
         return inbox_id
 
-    def _accrue(self, event: TransactionPosted, digest: str, record: dict[str, Any]) -> Outcome:
+    def _accrue(self, event: TransactionPosted, digest: str, text: str) -> Outcome:
         member = self._member(event)
         result = evaluate(self.active.programme, self._earn_input(event, member), self._usage_of(member))
-        inbox_id, accrual_id = self._inbox(event, digest, record), new_id()
+        inbox_id, accrual_id = self._inbox(event, digest, text), new_id()
         posting_id, lot_id = self._post_accrual(event, member, result.points, accrual_id)
         self._record_usage(member.token, result)
         self.session.add_row(
@@ -262,7 +268,7 @@ class _Batch:
         self.session.add_lot(lot, posting_id=posting_id, accrual_id=accrual_id)
         return posting_id, lot.id
 
-    def _reverse(self, event: TransactionReversed, digest: str, record: dict[str, Any]) -> Outcome:
+    def _reverse(self, event: TransactionReversed, digest: str, text: str) -> Outcome:
         self._persist_members()
         self.session.flush()
         original = self.session.accrual(event.source.system, event.original_source_id)
@@ -272,7 +278,7 @@ class _Batch:
             return Outcome(event.source.id, "rejected", detail=problem.detail, field=problem.field)
         assert original is not None
         member = self._member(event)
-        inbox_id, posting_id, debt = self._inbox(event, digest, record), None, 0
+        inbox_id, posting_id, debt = self._inbox(event, digest, text), None, 0
         if points:
             posting_id, debt = self._claw(event, original, member, points)
         self.session.add_row(

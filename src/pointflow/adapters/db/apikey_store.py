@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -34,13 +35,18 @@ def _hash(key: str) -> str:
 
 
 class ApiKeyStore:
+    """Keys by hash; a found key is remembered for CACHE_SECONDS (a revocation elsewhere waits that long)."""
+
+    CACHE_SECONDS = 5.0
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._seen: dict[str, tuple[float, ApiKey]] = {}
 
     def create(self, role: Role, label: str, at: datetime) -> tuple[ApiKey, str]:
         key_id = new_id()
         key = f"pf_{role.value}_{secrets.token_urlsafe(32)}"
-        with self.db.writer.begin() as conn:
+        with self.db.write() as conn:
             conn.execute(
                 insert(api_keys).values(
                     id=key_id, key_hash=_hash(key), role=role.value, label=label, created_at=at
@@ -49,13 +55,23 @@ class ApiKeyStore:
         return ApiKey(key_id, role, label), key
 
     def find(self, key: str) -> ApiKey | None:
+        digest = _hash(key)
+        seen = self._seen.get(digest)
+        if seen is not None and time.monotonic() - seen[0] < self.CACHE_SECONDS:
+            return seen[1]
         with self.db.reader.connect() as conn:
             row = conn.execute(
-                select(api_keys).where(api_keys.c.key_hash == _hash(key), api_keys.c.revoked_at.is_(None))
+                select(api_keys).where(api_keys.c.key_hash == digest, api_keys.c.revoked_at.is_(None))
             ).first()
-        return None if row is None else ApiKey(row.id, Role(row.role), row.label)
+        if row is None:
+            self._seen.pop(digest, None)
+            return None
+        found = ApiKey(row.id, Role(row.role), row.label)
+        self._seen[digest] = (time.monotonic(), found)
+        return found
 
     def revoke(self, key_id: str, at: datetime) -> bool:
-        with self.db.writer.begin() as conn:
+        self._seen = {k: v for k, v in self._seen.items() if v[1].id != key_id}
+        with self.db.write() as conn:
             result = conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(revoked_at=at))
         return result.rowcount > 0

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from threading import Lock
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
@@ -16,6 +19,15 @@ class Database:
     url: str
     writer: Engine
     reader: Engine
+    # SQLite has one writer at a time: queueing writers of this process on a lock is fair and fast,
+    # where SQLite's own busy handler would make them sleep and retry.
+    write_lock: Lock | nullcontext[None] = field(default_factory=nullcontext)
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite), committed on success."""
+        with self.write_lock, self.writer.begin() as conn:
+            yield conn
 
     @property
     def is_sqlite(self) -> bool:
@@ -29,7 +41,7 @@ class Database:
 
 def connect(url: str, *, pool_size: int = 10) -> Database:
     if make_url(url).get_backend_name() == "sqlite":
-        return Database(url, _sqlite(url, immediate=True), _sqlite(url, immediate=False))
+        return Database(url, _sqlite(url, immediate=True), _sqlite(url, immediate=False), Lock())
     engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
     return Database(url, engine, engine)
 
@@ -46,6 +58,8 @@ def _sqlite(url: str, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache per connection
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")

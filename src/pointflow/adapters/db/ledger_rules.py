@@ -11,8 +11,7 @@ from sqlalchemy import Connection, text
 IMMUTABLE = ("postings", "legs", "audit_log", "lot_allocations", "points_debts")
 
 _BALANCE_CONDITION = (
-    "(SELECT COUNT(*) FROM legs WHERE posting_id = {id}) < 2"
-    " OR (SELECT COALESCE(SUM(points), 0) FROM legs WHERE posting_id = {id}) <> 0"
+    "(SELECT COUNT(*) < 2 OR COALESCE(SUM(points), 0) <> 0 FROM legs WHERE posting_id = {id})"
 )
 
 _SQLITE_BALANCED = f"""

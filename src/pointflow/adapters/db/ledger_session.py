@@ -30,7 +30,7 @@ class SqlLedgerSession:
         self._audit: AuditAppender | None = None
         self._extra: dict[str, list[dict[str, Any]]] = {}
 
-    def inbox_records(self, keys: Collection[InboxKey]) -> dict[InboxKey, tuple[str, dict[str, Any]]]:
+    def inbox_records(self, keys: Collection[InboxKey]) -> dict[InboxKey, tuple[str, str]]:
         return {k: (r.content_hash, r.canonical) for k, r in store.find_inbox(self.conn, keys).items()}
 
     def members(self, tokens: Collection[str]) -> dict[str, Member]:
@@ -79,7 +79,7 @@ class SqlLedgerSession:
         return [store.lot_from_row(r) for r in self.conn.execute(query)]
 
     def add_inbox(
-        self, *, id: str, key: InboxKey, content_hash: str, record: Mapping[str, Any], at: datetime
+        self, *, id: str, key: InboxKey, content_hash: str, event_type: str, canonical: str, at: datetime
     ) -> None:
         self.rows.inbox.append(
             {
@@ -87,8 +87,8 @@ class SqlLedgerSession:
                 "source_system": key[0],
                 "source_id": key[1],
                 "content_hash": content_hash,
-                "event_type": record["event_type"],
-                "canonical": dict(record),
+                "event_type": event_type,
+                "canonical": canonical,
                 "received_at": at,
             }
         )
@@ -171,7 +171,7 @@ class SqlLedgerSessions:
     @contextmanager
     def begin(self) -> Iterator[SqlLedgerSession]:
         try:
-            with self.db.writer.begin() as conn:
+            with self.db.write() as conn:
                 session = SqlLedgerSession(conn)
                 yield session
                 session.flush()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 
 from pointflow.adapters.db.tables import (
     accruals,
@@ -109,7 +111,7 @@ class Rows:
             (points_debts, self.debts),
         ):
             if batch:
-                conn.execute(insert(table), batch)
+                bulk_insert(conn, table, batch)
                 batch.clear()
         self._flush_updates(conn)
 
@@ -141,6 +143,49 @@ class Rows:
         if self.usage:
             _upsert_usage(conn, self.usage)
             self.usage.clear()
+
+
+def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """executemany with the column types' own bind processors applied once per value, nothing more.
+
+    SQLAlchemy's generic path builds parameters row by row through its compiler; on the hot path that
+    cost more than the database's own work.
+    """
+    columns = tuple(rows[0])
+    sql, processors, positional = _insert_plan(table, conn.dialect, columns)
+    if positional:
+        params: list[Any] = [_converted_tuple(row, columns, processors) for row in rows]
+    else:
+        params = [_converted_dict(row, processors) for row in rows]
+    conn.exec_driver_sql(sql, params)
+
+
+@lru_cache(maxsize=256)
+def _insert_plan(
+    table: Table, dialect: Dialect, columns: tuple[str, ...]
+) -> tuple[str, dict[str, Callable[[Any], Any]], bool]:
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    processors: dict[str, Callable[[Any], Any]] = {}
+    for name in columns:
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors[name] = processor
+    positional = bool(compiled.positional)
+    if positional:
+        order = tuple(compiled.positiontup or ())
+        if order != columns:
+            raise RuntimeError(f"unexpected parameter order for {table.name}: {order}")
+    return compiled.string, processors, positional
+
+
+def _converted_tuple(
+    row: dict[str, Any], columns: tuple[str, ...], processors: dict[str, Callable[[Any], Any]]
+) -> tuple[Any, ...]:
+    return tuple(processors[c](row[c]) if c in processors and row[c] is not None else row[c] for c in columns)
+
+
+def _converted_dict(row: dict[str, Any], processors: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    return {c: processors[c](v) if c in processors and v is not None else v for c, v in row.items()}
 
 
 def _new_member_row(m: Member, at: datetime) -> dict[str, Any]:
@@ -179,15 +224,19 @@ def _upsert_usage(conn: Connection, usage: dict[tuple[str, str, str], Decimal]) 
 
 
 def find_inbox(conn: Connection, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-    if not keys:
-        return {}
-    pair = tuple_(inbox.c.source_system, inbox.c.source_id)
-    rows = conn.execute(
-        select(inbox.c.source_system, inbox.c.source_id, inbox.c.content_hash, inbox.c.canonical).where(
-            pair.in_(list(keys))
+    """Inbox rows for (source system, source id) keys, one indexed query per source system."""
+    by_system: dict[str, list[str]] = {}
+    for system, source_id in keys:
+        by_system.setdefault(system, []).append(source_id)
+    found: dict[tuple[str, str], Any] = {}
+    for system, ids in by_system.items():
+        rows = conn.execute(
+            select(inbox.c.source_system, inbox.c.source_id, inbox.c.content_hash, inbox.c.canonical).where(
+                inbox.c.source_system == system, inbox.c.source_id.in_(ids)
+            )
         )
-    ).all()
-    return {(r.source_system, r.source_id): r for r in rows}
+        found.update({(r.source_system, r.source_id): r for r in rows})
+    return found
 
 
 def load_members(conn: Connection, tokens: Collection[str], *, lock: bool) -> dict[str, Member]:

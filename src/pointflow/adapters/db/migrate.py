@@ -21,6 +21,6 @@ def alembic_config(db: Database) -> Config:
 
 def upgrade(db: Database, revision: str = "head") -> None:
     config = alembic_config(db)
-    with db.writer.begin() as connection:
+    with db.write() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

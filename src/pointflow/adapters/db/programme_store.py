@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from threading import Lock
@@ -14,6 +15,8 @@ from pointflow.adapters.db.tables import programme_versions
 from pointflow.adapters.programme_file import load_programme_text
 from pointflow.domain.programme import Programme
 from pointflow.service_layer.accrual import ActiveProgramme
+
+REFRESH_SECONDS = 1.0
 
 
 class NoProgramme(RuntimeError):
@@ -28,12 +31,14 @@ class ProgrammeStore:
         self.clock = clock
         self._parsed: dict[int, Programme] = {}
         self._lock = Lock()
+        self._current: tuple[float, ActiveProgramme] | None = None
 
     def load(self, text: str, *, actor: str) -> tuple[ActiveProgramme, bool]:
         """Validate and store `text` as a new version unless it equals the active one."""
+        self._current = None
         programme = load_programme_text(text)
         digest = programme.content_hash()
-        with self.db.writer.begin() as conn:
+        with self.db.write() as conn:
             latest = conn.execute(
                 select(programme_versions).order_by(programme_versions.c.id.desc()).limit(1)
             ).first()
@@ -72,6 +77,15 @@ class ProgrammeStore:
         return ActiveProgramme(int(new_id), programme), True
 
     def active(self) -> ActiveProgramme:
+        """The newest version; other processes' loads are seen within REFRESH_SECONDS."""
+        current = self._current
+        if current is not None and time.monotonic() - current[0] < REFRESH_SECONDS:
+            return current[1]
+        active = self._read_active()
+        self._current = (time.monotonic(), active)
+        return active
+
+    def _read_active(self) -> ActiveProgramme:
         with self.db.reader.connect() as conn:
             row = conn.execute(
                 select(programme_versions.c.id, programme_versions.c.body)

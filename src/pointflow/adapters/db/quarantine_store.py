@@ -42,7 +42,7 @@ class SqlQuarantine:
         at: datetime,
     ) -> str:
         item_id = new_id()
-        with self.db.writer.begin() as conn:
+        with self.db.write() as conn:
             conn.execute(
                 insert(quarantine).values(
                     id=item_id,
@@ -100,7 +100,7 @@ class SqlQuarantine:
         self._update(item_id, reason=reason, field=field, attempts=quarantine.c.attempts + 1)
 
     def _update(self, item_id: str, **values: object) -> None:
-        with self.db.writer.begin() as conn:
+        with self.db.write() as conn:
             conn.execute(update(quarantine).where(quarantine.c.id == item_id).values(**values))
 
 

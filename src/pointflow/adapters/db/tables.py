@@ -123,7 +123,7 @@ inbox = Table(
     Column("source_id", String(128), nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("event_type", String(32), nullable=False),
-    Column("canonical", JSON, nullable=False),
+    Column("canonical", Text, nullable=False),  # canonical JSON, exactly the text that was hashed
     Column("received_at", TS, nullable=False),
     UniqueConstraint("source_system", "source_id"),
 )

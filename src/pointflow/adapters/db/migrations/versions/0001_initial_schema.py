@@ -68,7 +68,7 @@ def upgrade() -> None:
         sa.Column("source_id", sa.String(length=128), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("event_type", sa.String(length=32), nullable=False),
-        sa.Column("canonical", sa.JSON(), nullable=False),
+        sa.Column("canonical", sa.Text(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox")),
         sa.UniqueConstraint("source_system", "source_id", name=op.f("uq_inbox_source_system")),
