@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+
+import orjson
 
 from pointflow.domain.money import Money
 
@@ -130,7 +131,7 @@ def event_record(event: CanonicalEvent) -> dict[str, str | None]:
 
 def record_text(record: dict[str, str | None]) -> str:
     """Canonical JSON of a record: what the inbox keeps and what its hash covers."""
-    return json.dumps(record, sort_keys=True, separators=(",", ":"))
+    return orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def text_hash(text: str) -> str:

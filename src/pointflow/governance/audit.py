@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 GENESIS = "0" * 64
 
@@ -25,7 +26,7 @@ class AuditEntry:
 
 
 def canonical(details: Mapping[str, Any]) -> str:
-    return json.dumps(details, sort_keys=True, separators=(",", ":"), default=str)
+    return orjson.dumps(details, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
 
 def entry_hash(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -42,12 +43,20 @@ class Database:
 def connect(url: str, *, pool_size: int = 10) -> Database:
     if make_url(url).get_backend_name() == "sqlite":
         return Database(url, _sqlite(url, immediate=True), _sqlite(url, immediate=False), Lock())
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, json_serializer=_json
+    )
     return Database(url, engine, engine)
 
 
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def _sqlite(url: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=_json
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -60,6 +69,7 @@ def _sqlite(url: str, *, immediate: bool) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache per connection
         cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")  # checkpoint (and fsync) every ~40 MiB of WAL
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -181,7 +181,12 @@ def _insert_plan(
 def _converted_tuple(
     row: dict[str, Any], columns: tuple[str, ...], processors: dict[str, Callable[[Any], Any]]
 ) -> tuple[Any, ...]:
-    return tuple(processors[c](row[c]) if c in processors and row[c] is not None else row[c] for c in columns)
+    values = [row[c] for c in columns]
+    for index, column in enumerate(columns):
+        processor = processors.get(column)
+        if processor is not None and values[index] is not None:
+            values[index] = processor(values[index])
+    return tuple(values)
 
 
 def _converted_dict(row: dict[str, Any], processors: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
