@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, insert, select
+from sqlalchemy import Engine, Table, select
 
+from pointflow.adapters.db.ledger_store import bulk_insert
 from pointflow.adapters.db.tables import (
     accruals,
     audit_log,
@@ -94,7 +95,8 @@ def insert_floor(engine: Engine, grouped: Batches, events: int) -> RawResult:
         with engine.begin() as conn:
             for table in ORDER:
                 if table.name in batch:
-                    conn.execute(insert(table), batch[table.name])
+                    # The same executemany path the ledger's flush uses, so the floor is the fastest we know.
+                    bulk_insert(conn, table, batch[table.name])
     seconds = time.perf_counter() - started
     return RawResult(events, sum(counts.values()), counts, seconds)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,7 +12,7 @@ from pointflow.bootstrap import Container
 from pointflow.entrypoints.api.problems import Problem
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -20,23 +20,23 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def _caller(request: Request, container: ContainerDep) -> ApiKey:
+async def _caller(request: Request, container: ContainerDep) -> ApiKey:
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key:
         raise Problem(
             401, "Unauthorized", "send an API key as 'Authorization: Bearer KEY'", field="Authorization"
         )
-    found = container.api_keys.find(key.strip())
+    found = container.api_keys.find(key.strip())  # cached: a database read only on a miss
     if found is None:
         raise Problem(401, "Unauthorized", "unknown or revoked API key", field="Authorization")
     return found
 
 
-def require(role: Role) -> Callable[..., ApiKey]:
+def require(role: Role) -> Callable[..., Awaitable[ApiKey]]:
     """A dependency that lets through keys with `role` or admin."""
 
-    def check(caller: Annotated[ApiKey, Depends(_caller)]) -> ApiKey:
+    async def check(caller: Annotated[ApiKey, Depends(_caller)]) -> ApiKey:
         if caller.role not in (role, Role.ADMIN):
             raise Problem(403, "Forbidden", f"this route needs the {role.value} role", field="Authorization")
         return caller

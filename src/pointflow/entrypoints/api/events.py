@@ -59,7 +59,7 @@ async def post_events(
     decoder = CONNECTORS.get(connector)
     if decoder is None:
         raise Problem(404, "Unknown connector", f"no connector named {connector!r}", field="connector")
-    limits = (await run_in_threadpool(container.programmes.active)).programme.limits
+    limits = container.programmes.active().programme.limits  # cached; re-read at most once a second
     body = await read_body(request, min(container.settings.max_body_bytes, limits.max_body_bytes))
     items, is_batch = parse_items(body, limits.max_batch_events)
     results = await run_in_threadpool(
