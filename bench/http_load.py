@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from bench.databases import open_container
+from bench.lean_http import LeanClient
 from pointflow.adapters.db.apikey_store import Role
 
 PATH = "/v1/events/generic"
@@ -114,16 +115,14 @@ def offer(base: str, key: str, bodies: list[str], *, rate: float, seconds: float
 async def _offer(
     base: str, key: str, bodies: list[str], warmup: int, rate: float, seconds: float
 ) -> LoadResult:
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
     headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
-    timeout = httpx.Timeout(30.0, pool=None)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=timeout) as client:
+    async with LeanClient(base, headers, CONNECTIONS) as client:
         await _schedule(client, bodies[:warmup], rate)
         samples = await _schedule(client, bodies[warmup : warmup + int(rate * seconds)], rate)
     return summarise(samples, rate, seconds)
 
 
-async def _schedule(client: httpx.AsyncClient, bodies: list[str], rate: float) -> list[Sample]:
+async def _schedule(client: LeanClient, bodies: list[str], rate: float) -> list[Sample]:
     first = time.perf_counter() + 0.05
     tasks = []
     for index, body in enumerate(bodies):
@@ -135,14 +134,13 @@ async def _schedule(client: httpx.AsyncClient, bodies: list[str], rate: float) -
     return list(await asyncio.gather(*tasks))
 
 
-async def _send(client: httpx.AsyncClient, body: str, due: float) -> Sample:
+async def _send(client: LeanClient, body: str, due: float) -> Sample:
     try:
         async with asyncio.timeout_at(_loop_time(due + GIVE_UP_SECONDS)):
-            response = await client.post(PATH, content=body)
-        status = str(response.status_code)
+            status = str(await client.post(PATH, body))
     except TimeoutError:
         status = "timeout"
-    except httpx.HTTPError:
+    except (OSError, asyncio.IncompleteReadError, ValueError):
         status = "transport error"
     return Sample(due, time.perf_counter() - due, status)
 

@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pointflow.bootstrap import Container
 from pointflow.entrypoints.api import events, members, ops, problems
+from pointflow.entrypoints.api.batching import IngestBatcher, Process
 from pointflow.entrypoints.api.metrics import Metrics
+from pointflow.service_layer.ingress import ItemResult, RawEvent, receive
+from pointflow.service_layer.ports import Connector
 
 
 def create_app(container: Container) -> FastAPI:
+    batcher = IngestBatcher(_processor(container))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        batcher.start()
+        yield
+        await batcher.stop()
+
     app = FastAPI(
         title="pointflow",
         version="0.1.0",
         description="Real-time loyalty points beside the core banking platform.",
+        lifespan=lifespan,
     )
     app.state.container = container
+    app.state.batcher = batcher
     app.state.metrics = Metrics()
     problems.install(app)
     app.include_router(ops.router)
@@ -27,6 +42,19 @@ def create_app(container: Container) -> FastAPI:
 
     app.add_middleware(TimingMiddleware, metrics=app.state.metrics)
     return app
+
+
+def _processor(container: Container) -> Process:
+    def process(items: list[RawEvent], connector: Connector, actor: str) -> list[ItemResult]:
+        return receive(
+            items,
+            connector=connector,
+            deps=container.accrual_deps(),
+            quarantine=container.quarantine,
+            actor=actor,
+        )
+
+    return process
 
 
 class TimingMiddleware:

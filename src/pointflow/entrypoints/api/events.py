@@ -7,13 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from pointflow.adapters.connectors import CONNECTORS
 from pointflow.entrypoints.api.deps import ContainerDep, IngestKey
 from pointflow.entrypoints.api.problems import Problem, problem_response
-from pointflow.service_layer.ingress import ItemResult, RawEvent, receive
+from pointflow.service_layer.ingress import ItemResult, RawEvent
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -62,14 +61,7 @@ async def post_events(
     limits = container.programmes.active().programme.limits  # cached; re-read at most once a second
     body = await read_body(request, min(container.settings.max_body_bytes, limits.max_body_bytes))
     items, is_batch = parse_items(body, limits.max_batch_events)
-    results = await run_in_threadpool(
-        receive,
-        items,
-        connector=decoder,
-        deps=container.accrual_deps(),
-        quarantine=container.quarantine,
-        actor=f"api-key:{caller.id}",
-    )
+    results = await request.app.state.batcher.submit(items, decoder, f"api-key:{caller.id}")
     _count(request, connector, results)
     return _batch_response(results) if is_batch else _single_response(results[0])
 
