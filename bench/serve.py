@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import sys
 
-import uvicorn
-
 from bench.databases import open_container
-from pointflow.entrypoints.api.app import create_app
+from pointflow.entrypoints.api.server import serve
 
 
 def main(argv: list[str]) -> None:
     url, port = argv[1], int(argv[2])
     container = open_container(url)
     try:
-        uvicorn.run(create_app(container), host="127.0.0.1", port=port, log_level="warning")
+        serve(container, host="127.0.0.1", port=port)
     finally:
         container.close()
 

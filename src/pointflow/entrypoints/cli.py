@@ -64,14 +64,12 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
 ) -> None:
     """Run the HTTP API (OpenAPI at /docs)."""
-    import uvicorn
-
-    from pointflow.entrypoints.api.app import create_app
+    from pointflow.entrypoints.api.server import serve as run_server
     from pointflow.entrypoints.logs import configure
 
     with _container() as container:
         configure(container.settings.log_level, json=container.settings.log_json)
-        uvicorn.run(create_app(container), host=host, port=port, log_level="warning")
+        run_server(container, host=host, port=port)
 
 
 @app.command()

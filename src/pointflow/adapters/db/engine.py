@@ -34,6 +34,12 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.writer.dialect.name == "sqlite"
 
+    def checkpoint(self) -> None:
+        """Copy the SQLite write-ahead log into the database without blocking readers or writers."""
+        if self.is_sqlite:
+            with self.reader.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
     def dispose(self) -> None:
         self.writer.dispose()
         if self.reader is not self.writer:
