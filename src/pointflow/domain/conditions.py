@@ -1,27 +1,30 @@
 """Programme conditions compiled into fast matchers that also explain, in words, why they hold or fail.
 
-`compile_condition` turns a `Condition` into a `CompiledCondition`; the earn-rules engine matches it
-against the `Facts` it derives from one transaction.
+`compile_condition` turns a `Condition` into a `CompiledCondition`. The earn-rules engine resolves it
+against the `Facts` of one transaction into a `Resolved` condition, which only the amount can still
+change: transactions that share everything but amount and time share it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
 from typing import Protocol
 
 from pointflow.domain.events import TransactionType
-from pointflow.domain.programme import Condition, Tier
+from pointflow.domain.money import Mcc
+from pointflow.domain.programme import Condition, Programme, Tier
+
+_NONE: frozenset[str] = frozenset()
+_NO_CONDITIONS = "no conditions, so every transaction matches"
 
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """One transaction as conditions see it, normalised once per evaluation."""
+    """What conditions see of a transaction besides its amount and time, normalised once."""
 
-    amount: Decimal
     direction: str
     transaction_type: str
     channel: str
@@ -32,15 +35,80 @@ class Facts:
     international: bool
     tier: Tier
     tier_note: str
-    booked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Classifier:
+    """What a programme knows to read a transaction: its home country, categories and tiers."""
+
+    home_country: str
+    mcc_categories: dict[str, frozenset[str]]
+    iso_categories: dict[str, frozenset[str]]
+    tiers: dict[str, Tier]
+    entry_tier: Tier
+
+    def facts(
+        self,
+        *,
+        direction: str,
+        transaction_type: str,
+        channel: str,
+        mcc: str | None,
+        iso_range: str | None,
+        merchant_country: str | None,
+        tier: str,
+    ) -> Facts:
+        """The facts of a transaction; an MCC that is not four digits counts as missing."""
+        mcc = mcc if mcc is not None and len(mcc) == 4 and mcc.isdigit() else None
+        iso = iso_range.casefold() if iso_range else None
+        country = merchant_country.upper() if merchant_country else None
+        known = self.tiers.get(tier)
+        return Facts(
+            direction=direction,
+            transaction_type=transaction_type,
+            channel=channel,
+            mcc=mcc,
+            iso_range=iso,
+            categories=self.mcc_categories.get(mcc or "", _NONE) | self.iso_categories.get(iso or "", _NONE),
+            merchant_country=country,
+            international=transaction_type == TransactionType.INTERNATIONAL_PAYMENT
+            or (country is not None and country != self.home_country),
+            tier=known or self.entry_tier,
+            tier_note="" if known else f" (tier {tier!r} is unknown, so the entry tier)",
+        )
+
+
+def classifier(programme: Programme) -> Classifier:
+    return Classifier(
+        home_country=programme.home_country,
+        mcc_categories=_categories_by_mcc(programme),
+        iso_categories=_categories_by_iso_range(programme),
+        tiers={tier.name: tier for tier in programme.tiers},
+        entry_tier=programme.tiers[0],
+    )
+
+
+def _categories_by_mcc(programme: Programme) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for name, category in programme.categories.items():
+        codes = set(category.mccs)
+        for span in category.mcc_ranges:
+            codes.update(Mcc(f"{code:04d}") for code in range(int(span.start), int(span.end) + 1))
+        for code in codes:
+            found.setdefault(code, set()).add(name)
+    return {code: frozenset(names) for code, names in found.items()}
+
+
+def _categories_by_iso_range(programme: Programme) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for name, category in programme.categories.items():
+        for label in category.iso_ranges:
+            found.setdefault(label.casefold(), set()).add(name)
+    return {label: frozenset(names) for label, names in found.items()}
 
 
 class Check(Protocol):
-    """One part of a condition: whether it holds for a transaction, and why (not)."""
-
-    @property
-    def cacheable(self) -> bool:
-        """True when the reason for a mismatch depends only on values from a small, fixed set."""
+    """One part of a condition on the facts: whether it holds for a transaction, and why (not)."""
 
     def holds(self, facts: Facts) -> bool: ...
     def why(self, facts: Facts, held: bool) -> str: ...
@@ -52,7 +120,6 @@ class _OneOf:
     allowed: frozenset[str]
     listing: str
     value: Callable[[Facts], str | None]
-    cacheable: bool = True
 
     def holds(self, facts: Facts) -> bool:
         return self.value(facts) in self.allowed
@@ -67,7 +134,6 @@ class _OneOf:
 @dataclass(frozen=True, slots=True)
 class _InRanges:
     ranges: tuple[tuple[str, str], ...]
-    cacheable: bool = True
 
     def holds(self, facts: Facts) -> bool:
         mcc = facts.mcc
@@ -81,7 +147,6 @@ class _InRanges:
 @dataclass(frozen=True, slots=True)
 class _InCategory:
     names: tuple[str, ...]
-    cacheable: bool = True
 
     def holds(self, facts: Facts) -> bool:
         return not facts.categories.isdisjoint(self.names)
@@ -94,31 +159,39 @@ class _InCategory:
 
 
 @dataclass(frozen=True, slots=True)
-class _Amount:
+class AmountRange:
+    """The one check that looks at the amount, so it is made per transaction."""
+
     minimum: Decimal | None
     maximum: Decimal | None
-    cacheable: bool = False
+    bounds: str  # " is at least 100 and at most 500"
 
-    def holds(self, facts: Facts) -> bool:
-        low, high, amount = self.minimum, self.maximum, facts.amount
-        return (low is None or amount >= low) and (high is None or amount <= high)
-
-    def why(self, facts: Facts, held: bool) -> str:
-        amount, low, high = facts.amount, self.minimum, self.maximum
-        if held:
-            bounds = [f"at least {low}"] if low is not None else []
-            bounds += [f"at most {high}"] if high is not None else []
-            return f"amount {amount} is {' and '.join(bounds)}"
+    def failure(self, amount: Decimal) -> str | None:
+        """Why `amount` is out of range, or None when it is in range."""
+        low, high = self.minimum, self.maximum
         if low is not None and amount < low:
             return f"amount {amount} is below the minimum {low}"
-        return f"amount {amount} is above the maximum {high}"
+        if high is not None and amount > high:
+            return f"amount {amount} is above the maximum {high}"
+        return None
+
+    def held(self, amount: Decimal) -> str:
+        return f"amount {amount}{self.bounds}"
+
+
+def _amount_range(c: Condition) -> AmountRange | None:
+    low, high = c.min_amount, c.max_amount
+    if low is None and high is None:
+        return None
+    bounds = [f"at least {low}"] if low is not None else []
+    bounds += [f"at most {high}"] if high is not None else []
+    return AmountRange(low, high, f" is {' and '.join(bounds)}")
 
 
 @dataclass(frozen=True, slots=True)
 class _International:
     wanted: bool
     home_country: str
-    cacheable: bool = True
 
     def holds(self, facts: Facts) -> bool:
         return facts.international is self.wanted
@@ -144,26 +217,54 @@ def _merchant(facts: Facts) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Resolved:
+    """A condition decided on the facts of a transaction; only its amount check may still be open.
+
+    The checks keep their order, so the first one that fails gives the reason: an amount check
+    before the first failing check on the facts is made first, one after it never matters.
+    """
+
+    amount: AmountRange | None  # still to make, before `miss` counts
+    miss: str | None  # why the first failing check on the facts fails; None when they all hold
+    head: str  # the explanation up to the amount check's part (all of it when there is none)
+    tail: str  # the explanation after the amount check's part
+
+    def failure(self, amount: Decimal) -> str | None:
+        """Why the condition fails for a transaction of `amount`, or None when it holds."""
+        if self.amount is not None:
+            why = self.amount.failure(amount)
+            if why is not None:
+                return why
+        return self.miss
+
+    def explain(self, amount: Decimal) -> str:
+        """Why the condition holds for a transaction of `amount` (only when it does)."""
+        if self.amount is None:
+            return self.head
+        return f"{self.head}{self.amount.held(amount)}{self.tail}"
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledCondition:
     """A `Condition` as the checks it makes, in a fixed order so the first failure is the reason."""
 
-    checks: tuple[Check, ...]
+    checks: tuple[Check, ...]  # the checks on the facts
+    amount: AmountRange | None
+    amount_at: int  # how many of `checks` come before the amount check
 
-    def failing(self, facts: Facts) -> Check | None:
-        """The first check that does not hold, or None when the whole condition holds."""
-        for check in self.checks:
+    def resolve(self, facts: Facts) -> Resolved:
+        """This condition for every transaction with these facts, whatever its amount and time."""
+        held: list[str] = []
+        for index, check in enumerate(self.checks):
             if not check.holds(facts):
-                return check
-        return None
-
-    def mismatch(self, facts: Facts) -> str | None:
-        """Why the condition fails, or None when it holds."""
-        check = self.failing(facts)
-        return None if check is None else check.why(facts, False)
-
-    def explain(self, facts: Facts) -> str:
-        reasons = "; ".join(check.why(facts, True) for check in self.checks)
-        return reasons or "no conditions, so every transaction matches"
+                first = self.amount if index >= self.amount_at else None
+                return Resolved(first, check.why(facts, False), "", "")
+            held.append(check.why(facts, True))
+        if self.amount is None:
+            return Resolved(None, None, "; ".join(held) or _NO_CONDITIONS, "")
+        head = "".join(f"{why}; " for why in held[: self.amount_at])
+        tail = "".join(f"; {why}" for why in held[self.amount_at :])
+        return Resolved(self.amount, None, head, tail)
 
 
 def _one_of(label: str, values: tuple[str, ...], attribute: str) -> _OneOf:
@@ -182,8 +283,9 @@ def _tier_name(facts: Facts) -> str:
 
 
 def compile_condition(condition: Condition, home_country: str) -> CompiledCondition:
-    checks = [*_kind_checks(condition), *_merchant_checks(condition, home_country)]
-    return CompiledCondition(tuple(checks))
+    kinds = list(_kind_checks(condition))
+    later = [*_tier_checks(condition), *_merchant_checks(condition, home_country)]
+    return CompiledCondition((*kinds, *later), _amount_range(condition), len(kinds))
 
 
 def _kind_checks(c: Condition) -> Iterator[Check]:
@@ -193,8 +295,9 @@ def _kind_checks(c: Condition) -> Iterator[Check]:
         yield _one_of("direction", c.directions, "direction")
     if c.channels:
         yield _one_of("channel", c.channels, "channel")
-    if c.min_amount is not None or c.max_amount is not None:
-        yield _Amount(c.min_amount, c.max_amount)
+
+
+def _tier_checks(c: Condition) -> Iterator[Check]:
     if c.tiers:
         yield _OneOf("tier", frozenset(c.tiers), " or ".join(c.tiers), _tier_name)
 

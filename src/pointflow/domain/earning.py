@@ -29,16 +29,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import attrgetter
 
-from pointflow.domain.conditions import Check, CompiledCondition, Facts, compile_condition
+from pointflow.domain.conditions import (
+    Classifier,
+    CompiledCondition,
+    Facts,
+    Resolved,
+    classifier,
+    compile_condition,
+)
 from pointflow.domain.events import Channel, Direction, TransactionType
-from pointflow.domain.money import Mcc, Points, round_points
-from pointflow.domain.programme import EarnRule, Programme, Tier
+from pointflow.domain.money import Points, round_points
+from pointflow.domain.programme import Cap, EarnRule, Programme, Tier
 
 ZERO = Decimal(0)
-_NONE: frozenset[str] = frozenset()
 _TOOK_EFFECT = frozenset({"applied", "capped"})
-_MISS_CACHE_SIZE = 4096
+_SHARED_CACHE_SIZE = 4096
+# Everything of a transaction but its amount and time: the facts the conditions see derive from it.
+_KIND = attrgetter("mcc", "iso_range", "merchant_country", "transaction_type", "direction", "channel", "tier")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,27 +111,14 @@ class _Rule:
     kind: str
     when: CompiledCondition
     factor: Decimal | None
+    times: str  # "x2", how the reason names the multiplier
     flat_bonus: Decimal
     bonus_per_unit: Decimal
+    cap: Cap | None
     window: str  # "" when the rule is always valid
-    misses: dict[str, TraceLine] = field(default_factory=dict)
 
-    def gate(self, facts: Facts) -> TraceLine | None:
-        """The line for a rule that does not apply (inactive or not matched), else None."""
-        if self.window and not self.rule.active_at(facts.booked_at):
-            reason = f"{self.window}; booked at {facts.booked_at.isoformat()}"
-            return TraceLine(self.id, self.kind, "inactive", reason, ZERO, self.factor)
-        check = self.when.failing(facts)
-        return None if check is None else self._miss(check, check.why(facts, False))
-
-    def _miss(self, check: Check, reason: str) -> TraceLine:
-        # Most rules miss most transactions for the same few reasons: reuse those immutable lines.
-        line = self.misses.get(reason)
-        if line is None:
-            line = TraceLine(self.id, self.kind, "not_matched", reason, ZERO, self.factor)
-            if check.cacheable and len(self.misses) < _MISS_CACHE_SIZE:
-                self.misses[reason] = line
-        return line
+    def line(self, outcome: str, reason: str) -> TraceLine:
+        return TraceLine(self.id, self.kind, outcome, reason, ZERO, self.factor)
 
 
 def _window(rule: EarnRule) -> str:
@@ -141,46 +137,109 @@ def _compile_rule(rule: EarnRule, home_country: str) -> _Rule:
         kind=rule.kind,
         when=compile_condition(rule.when, home_country),
         factor=rule.multiplier,
+        times=f"x{rule.multiplier}",
         flat_bonus=Decimal(rule.bonus_points or 0),
         bonus_per_unit=rule.bonus_per_unit or ZERO,
+        cap=rule.cap,
         window=_window(rule),
     )
 
 
 @dataclass(frozen=True, slots=True)
+class _Step:
+    """One rule for every transaction with the same facts: decided up to amount, time and run."""
+
+    rule: _Rule
+    when: Resolved
+    miss: TraceLine | None  # the line when a check on the facts fails
+    fixed: TraceLine | None  # the line whatever the amount and time, when there is one
+
+    def gate(self, tx: EarnInput) -> TraceLine | None:
+        """The line for a rule that does not apply (inactive or not matched), else None."""
+        rule = self.rule
+        if rule.window and not rule.rule.active_at(tx.booked_at):
+            return rule.line("inactive", f"{rule.window}; booked at {tx.booked_at.isoformat()}")
+        amount = self.when.amount
+        why = None if amount is None else amount.failure(tx.amount)
+        return self.miss if why is None else rule.line("not_matched", why)
+
+
+def _step(rule: _Rule, facts: Facts) -> _Step:
+    when = rule.when.resolve(facts)
+    miss = None if when.miss is None else rule.line("not_matched", when.miss)
+    return _Step(rule, when, miss, _fixed(rule, when, miss))
+
+
+def _fixed(rule: _Rule, when: Resolved, miss: TraceLine | None) -> TraceLine | None:
+    """The rule's line whatever the amount and time, if it has one (an earner's match never has)."""
+    if rule.window or when.amount is not None:
+        return None
+    if miss is not None or rule.kind != "exclusion":
+        return miss
+    return TraceLine(rule.id, rule.kind, "excluded", when.head, ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """What every transaction with the same facts shares: resolved conditions and the fixed lines."""
+
+    exclusions: tuple[_Step, ...]
+    base: Resolved
+    base_miss: TraceLine | None  # the base line when a check on the facts fails
+    earners: tuple[_Step, ...]
+    tier: Tier
+    tier_id: str
+    tier_no_base: TraceLine
+    tier_said: str  # the tier line's reason up to the points it raises
+
+
+@dataclass(frozen=True, slots=True)
 class _Compiled:
     currency: str
-    home_country: str
     base_rate: Decimal
+    per_unit: str  # the base line's reason after the amount
     priority_mode: bool
     base: CompiledCondition
     exclusions: tuple[_Rule, ...]
     earners: tuple[_Rule, ...]
-    mcc_categories: dict[str, frozenset[str]]
-    iso_categories: dict[str, frozenset[str]]
-    tiers: dict[str, Tier]
-    entry_tier: Tier
+    classifier: Classifier
+    shared: dict[tuple[object, ...], _Shared] = field(default_factory=dict)  # by the _KIND of a tx
 
-    def facts(self, tx: EarnInput) -> Facts:
-        _check_input(tx)
-        mcc = tx.mcc if tx.mcc is not None and len(tx.mcc) == 4 and tx.mcc.isdigit() else None
-        iso = tx.iso_range.casefold() if tx.iso_range else None
-        country = tx.merchant_country.upper() if tx.merchant_country else None
-        tier = self.tiers.get(tx.tier)
-        return Facts(
-            amount=tx.amount,
+    def shared_by(self, tx: EarnInput) -> _Shared:
+        """The part of the evaluation that depends on neither amount nor time, cached per kind of tx."""
+        key = _KIND(tx)
+        found = self.shared.get(key)
+        if found is None:
+            if len(self.shared) >= _SHARED_CACHE_SIZE:
+                self.shared.clear()  # atomic, so safe under threads; rare, as the kinds repeat heavily
+            found = self.shared[key] = self._share(self._facts(tx))
+        return found
+
+    def _share(self, facts: Facts) -> _Shared:
+        tier, note, base = facts.tier, facts.tier_note, self.base.resolve(facts)
+        tier_id, factor = f"tier:{tier.name}", tier.multiplier
+        no_base = f"tier {tier.name}{note}: no base points for the tier to raise"
+        base_miss = None if base.miss is None else TraceLine("base", "base", "not_matched", base.miss, ZERO)
+        return _Shared(
+            exclusions=tuple(_step(rule, facts) for rule in self.exclusions),
+            base=base,
+            base_miss=base_miss,
+            earners=tuple(_step(rule, facts) for rule in self.earners),
+            tier=tier,
+            tier_id=tier_id,
+            tier_no_base=TraceLine(tier_id, "tier", "not_matched", no_base, ZERO, factor),
+            tier_said=f"tier {tier.name}{note} x{factor} on ",
+        )
+
+    def _facts(self, tx: EarnInput) -> Facts:
+        return self.classifier.facts(
             direction=tx.direction,
             transaction_type=tx.transaction_type,
             channel=tx.channel,
-            mcc=mcc,
-            iso_range=iso,
-            categories=self.mcc_categories.get(mcc or "", _NONE) | self.iso_categories.get(iso or "", _NONE),
-            merchant_country=country,
-            international=tx.transaction_type == TransactionType.INTERNATIONAL_PAYMENT
-            or (country is not None and country != self.home_country),
-            tier=tier or self.entry_tier,
-            tier_note="" if tier else f" (tier {tx.tier!r} is unknown, so the entry tier)",
-            booked_at=tx.booked_at,
+            mcc=tx.mcc,
+            iso_range=tx.iso_range,
+            merchant_country=tx.merchant_country,
+            tier=tx.tier,
         )
 
 
@@ -192,41 +251,19 @@ def _check_input(tx: EarnInput) -> None:
 
 
 def _compile(programme: Programme) -> _Compiled:
-    home = programme.home_country
+    home, rate = programme.home_country, programme.earning.base_rate
     ordered = sorted(programme.rules, key=lambda rule: -rule.priority)  # stable: ties keep file order
     rules = [_compile_rule(rule, home) for rule in ordered]
     return _Compiled(
         currency=programme.currency,
-        home_country=home,
-        base_rate=programme.earning.base_rate,
+        base_rate=rate,
+        per_unit=f" {programme.currency} at {rate} {'point' if rate == 1 else 'points'} per unit",
         priority_mode=programme.earning.multiplier_mode == "priority",
         base=compile_condition(programme.earning.base_applies_to, home),
         exclusions=tuple(rule for rule in rules if rule.kind == "exclusion"),
         earners=tuple(rule for rule in rules if rule.kind != "exclusion"),
-        mcc_categories=_categories_by_mcc(programme),
-        iso_categories=_categories_by_iso_range(programme),
-        tiers={tier.name: tier for tier in programme.tiers},
-        entry_tier=programme.tiers[0],
+        classifier=classifier(programme),
     )
-
-
-def _categories_by_mcc(programme: Programme) -> dict[str, frozenset[str]]:
-    found: dict[str, set[str]] = {}
-    for name, category in programme.categories.items():
-        codes = set(category.mccs)
-        for span in category.mcc_ranges:
-            codes.update(Mcc(f"{code:04d}") for code in range(int(span.start), int(span.end) + 1))
-        for code in codes:
-            found.setdefault(code, set()).add(name)
-    return {code: frozenset(names) for code, names in found.items()}
-
-
-def _categories_by_iso_range(programme: Programme) -> dict[str, frozenset[str]]:
-    found: dict[str, set[str]] = {}
-    for name, category in programme.categories.items():
-        for label in category.iso_ranges:
-            found.setdefault(label.casefold(), set()).add(name)
-    return {label: frozenset(names) for label, names in found.items()}
 
 
 _CACHE: dict[int, tuple[weakref.ref[Programme], _Compiled]] = {}
@@ -245,17 +282,13 @@ def _compiled(programme: Programme) -> _Compiled:
 
 @dataclass(slots=True)
 class _Run:
-    facts: Facts
+    tx: EarnInput
     used: Mapping[tuple[str, str], Decimal]
-    lines: list[TraceLine] = field(default_factory=list)
-    usage: dict[tuple[str, str], Decimal] = field(default_factory=dict)
-    excluded_by: str | None = None
+    lines: list[TraceLine]
+    usage: dict[tuple[str, str], Decimal]
+    exact: Decimal = ZERO  # the sum of the line points: only lines that earn add to it, in order
     winner: str | None = None
     stopper: str | None = None
-
-    def result(self) -> EarnResult:
-        exact = ZERO if self.excluded_by else sum((line.points for line in self.lines), ZERO)
-        return EarnResult(round_points(exact), exact, tuple(self.lines), self.usage, self.excluded_by)
 
 
 def evaluate(programme: Programme, tx: EarnInput, used: Mapping[tuple[str, str], Decimal]) -> EarnResult:
@@ -263,12 +296,17 @@ def evaluate(programme: Programme, tx: EarnInput, used: Mapping[tuple[str, str],
     compiled = _compiled(programme)
     if tx.currency != compiled.currency:
         return _foreign_currency(compiled, tx)
-    run = _Run(facts=compiled.facts(tx), used=used)
-    if not _exclude(compiled, run):
-        base = _base(compiled, run)
-        extras = _earn(compiled, run, base)
-        _tier(run, base, extras)
-    return run.result()
+    _check_input(tx)
+    shared = compiled.shared_by(tx)
+    lines: list[TraceLine] = []
+    excluded_by = _exclude(shared, tx, lines)
+    if excluded_by is not None:
+        return EarnResult(round_points(ZERO), ZERO, tuple(lines), {}, excluded_by)
+    run = _Run(tx, used, lines, {})
+    base = _base(compiled, shared, run)
+    extras = _earn(compiled, shared, run, base)
+    _tier(shared, run, base, extras)
+    return EarnResult(round_points(run.exact), run.exact, tuple(lines), run.usage, None)
 
 
 def _foreign_currency(compiled: _Compiled, tx: EarnInput) -> EarnResult:
@@ -280,72 +318,80 @@ def _foreign_currency(compiled: _Compiled, tx: EarnInput) -> EarnResult:
     return EarnResult(Points(0), ZERO, (line,), {}, None)
 
 
-def _exclude(compiled: _Compiled, run: _Run) -> bool:
-    for rule in compiled.exclusions:
-        line = rule.gate(run.facts)
+def _exclude(shared: _Shared, tx: EarnInput, lines: list[TraceLine]) -> str | None:
+    excluded_by = None
+    for step in shared.exclusions:
+        line = step.fixed or step.gate(tx)
         if line is None:
-            line = TraceLine(rule.id, rule.kind, "excluded", rule.when.explain(run.facts), ZERO)
-            run.excluded_by = run.excluded_by or rule.id
-        run.lines.append(line)
-    return run.excluded_by is not None
+            reason = step.when.explain(tx.amount)
+            line = TraceLine(step.rule.id, step.rule.kind, "excluded", reason, ZERO)
+        if line.outcome == "excluded":
+            excluded_by = excluded_by or step.rule.id
+        lines.append(line)
+    return excluded_by
 
 
-def _base(compiled: _Compiled, run: _Run) -> Decimal | None:
-    facts = run.facts
-    mismatch = compiled.base.mismatch(facts)
-    if mismatch is not None:
-        run.lines.append(TraceLine("base", "base", "not_matched", mismatch, ZERO))
+def _base(compiled: _Compiled, shared: _Shared, run: _Run) -> Decimal | None:
+    amount, when = run.tx.amount, shared.base
+    why = None if when.amount is None else when.amount.failure(amount)
+    if why is not None:
+        run.lines.append(TraceLine("base", "base", "not_matched", why, ZERO))
         return None
-    points = facts.amount * compiled.base_rate
-    reason = (
-        f"{compiled.base.explain(facts)}: {facts.amount} {compiled.currency} at "
-        f"{compiled.base_rate} {'point' if compiled.base_rate == 1 else 'points'} per unit"
-    )
+    if shared.base_miss is not None:
+        run.lines.append(shared.base_miss)
+        return None
+    points = amount * compiled.base_rate
+    reason = f"{when.explain(amount)}: {amount}{compiled.per_unit}"
     run.lines.append(TraceLine("base", "base", "applied", reason, points))
+    run.exact += points
     return points
 
 
-def _earn(compiled: _Compiled, run: _Run, base: Decimal | None) -> Decimal:
+def _earn(compiled: _Compiled, shared: _Shared, run: _Run, base: Decimal | None) -> Decimal:
     extras = ZERO
-    for rule in compiled.earners:
-        line = _earner_line(compiled, rule, run, base)
+    for step in shared.earners:
+        if run.stopper is None and step.fixed is not None:
+            run.lines.append(step.fixed)  # a fixed earner line is a miss: it takes no effect
+            continue
+        line = _earner_line(compiled, step, run, base)
         run.lines.append(line)
         if line.outcome not in _TOOK_EFFECT:
             continue
-        if rule.kind == "multiplier":
+        run.exact += line.points
+        if step.rule.kind == "multiplier":
             extras += line.points
-            run.winner = run.winner or rule.id
-        if rule.rule.stop:
-            run.stopper = rule.id
+            run.winner = run.winner or step.rule.id
+        if step.rule.rule.stop:
+            run.stopper = step.rule.id
     return extras
 
 
-def _earner_line(compiled: _Compiled, rule: _Rule, run: _Run, base: Decimal | None) -> TraceLine:
+def _earner_line(compiled: _Compiled, step: _Step, run: _Run, base: Decimal | None) -> TraceLine:
+    rule, amount = step.rule, run.tx.amount
     if run.stopper is not None:
         reason = f"not evaluated: rule {run.stopper} applied and stops lower-priority rules"
-        return TraceLine(rule.id, rule.kind, "stopped", reason, ZERO, rule.factor)
-    line = rule.gate(run.facts)
+        return rule.line("stopped", reason)
+    line = step.gate(run.tx)
     if line is not None:
         return line
     if rule.factor is None:
-        raw = rule.flat_bonus + rule.bonus_per_unit * run.facts.amount
-        return _within_cap(rule, run, raw, f"{rule.when.explain(run.facts)}: bonus of {raw} points")
+        raw = rule.flat_bonus + rule.bonus_per_unit * amount
+        return _within_cap(rule, run, raw, f"{step.when.explain(amount)}: bonus of {raw} points")
     if base is None:
-        reason = f"{rule.when.explain(run.facts)}, but there are no base points to multiply"
-        return TraceLine(rule.id, rule.kind, "not_matched", reason, ZERO, rule.factor)
+        reason = f"{step.when.explain(amount)}, but there are no base points to multiply"
+        return rule.line("not_matched", reason)
     if compiled.priority_mode and run.winner is not None:
         reason = f"superseded by {run.winner} (priority mode: only one multiplier applies)"
-        return TraceLine(rule.id, rule.kind, "superseded", reason, ZERO, rule.factor)
+        return rule.line("superseded", reason)
     raw = base * (rule.factor - 1)
-    reason = f"{rule.when.explain(run.facts)}: x{rule.factor} adds {raw} points"
-    return _within_cap(rule, run, raw, reason)
+    return _within_cap(rule, run, raw, f"{step.when.explain(amount)}: {rule.times} adds {raw} points")
 
 
 def _within_cap(rule: _Rule, run: _Run, raw: Decimal, reason: str) -> TraceLine:
-    cap = rule.rule.cap
+    cap = rule.cap
     if cap is None:
         return TraceLine(rule.id, rule.kind, "applied", reason, raw, rule.factor)
-    key = (rule.id, period_key(cap.period, run.facts.booked_at))
+    key = (rule.id, period_key(cap.period, run.tx.booked_at))
     already = run.used.get(key, ZERO)
     allowed = min(raw, max(ZERO, cap.points - already))
     if allowed > 0:
@@ -357,14 +403,13 @@ def _within_cap(rule: _Rule, run: _Run, raw: Decimal, reason: str) -> TraceLine:
     return TraceLine(rule.id, rule.kind, "capped", f"{reason}; {limit}", allowed, rule.factor)
 
 
-def _tier(run: _Run, base: Decimal | None, extras: Decimal) -> None:
-    tier, note = run.facts.tier, run.facts.tier_note
-    rule_id, factor = f"tier:{tier.name}", tier.multiplier
+def _tier(shared: _Shared, run: _Run, base: Decimal | None, extras: Decimal) -> None:
     if base is None:
-        reason = f"tier {tier.name}{note}: no base points for the tier to raise"
-        run.lines.append(TraceLine(rule_id, "tier", "not_matched", reason, ZERO, factor))
+        run.lines.append(shared.tier_no_base)
         return
+    factor = shared.tier.multiplier
     earned = base + extras
     points = earned * (factor - 1)
-    reason = f"tier {tier.name}{note} x{factor} on {earned} points adds {points}"
-    run.lines.append(TraceLine(rule_id, "tier", "applied", reason, points, factor))
+    reason = f"{shared.tier_said}{earned} points adds {points}"
+    run.lines.append(TraceLine(shared.tier_id, "tier", "applied", reason, points, factor))
+    run.exact += points
