@@ -47,10 +47,68 @@ def parse_items(body: bytes, max_items: int) -> tuple[list[RawEvent], bool]:
     return [RawEvent(json.dumps(item, default=str), item) for item in parsed], True
 
 
+_GENERIC_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["event_type", "transaction_id", "customer_id", "amount", "currency", "timestamp"],
+    "properties": {
+        "event_type": {
+            "enum": [
+                "transaction.posted",
+                "transaction.reversed",
+                "transaction.refunded",
+                "transaction.chargeback",
+            ]
+        },
+        "transaction_id": {"type": "string"},
+        "account_id": {"type": "string"},
+        "customer_id": {"type": "string"},
+        "amount": {"type": ["number", "string"]},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "merchant_category_code": {"type": "string", "pattern": "^[0-9]{4}$"},
+        "merchant_name": {"type": "string"},
+        "merchant_country": {"type": "string"},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "value_date": {"type": "string", "format": "date"},
+        "direction": {"enum": ["debit", "credit"]},
+        "transaction_type": {"type": "string"},
+        "channel": {"type": "string"},
+        "original_transaction_id": {"type": "string"},
+    },
+    "example": {
+        "event_type": "transaction.posted",
+        "transaction_id": "txn_789012",
+        "account_id": "acc_123456",
+        "customer_id": "cust_888",
+        "amount": 149.99,
+        "currency": "USD",
+        "merchant_category_code": "5812",
+        "merchant_name": "Premium Coffee Roasters",
+        "timestamp": "2024-05-15T14:30:00Z",
+    },
+}
+_BODY = {
+    "required": True,
+    "description": "One event, or a JSON array of events, in the connector's native format "
+    "(shown: the generic connector; see docs/connectors/).",
+    "content": {
+        "application/json": {
+            "schema": {"oneOf": [_GENERIC_EVENT, {"type": "array", "items": _GENERIC_EVENT}]}
+        }
+    },
+}
+
+
 @router.post(
     "/events/{connector}",
     summary="Ingest one event or a batch (JSON array) in the connector's native format",
-    responses={202: {"description": "accepted"}, 409: {"description": "conflicting duplicate"}},
+    responses={
+        200: {"description": "a batch's per-item results, or a duplicate with no second effect"},
+        202: {"description": "accepted"},
+        409: {"description": "conflicting duplicate (problem+json naming the field)"},
+        413: {"description": "body or batch too large"},
+        422: {"description": "invalid event (problem+json naming the field); quarantined"},
+    },
+    openapi_extra={"requestBody": _BODY},
 )
 async def post_events(
     connector: str, request: Request, container: ContainerDep, caller: IngestKey
