@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pointflow.adapters.programme_file import load_programme_file, sample_programme_path
+from pointflow.domain import earning
 from pointflow.domain.earning import EarnInput, EarnResult, TraceLine, evaluate, period_key
 from pointflow.domain.events import Channel, Direction, TransactionType
 from pointflow.domain.money import round_points
@@ -643,3 +644,98 @@ def test_every_rule_gets_exactly_one_line_unless_excluded(
         return
     ids = [line.rule_id for line in result.lines]
     assert len(ids) == len(set(ids)) == len(SAMPLE.rules) + 2
+
+
+# --- what transactions of one kind share ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("condition", "reason"),
+    [
+        # checks on the transaction type, direction and channel come before the amount check ...
+        ({"channels": ["atm"], "min_amount": 1000}, "channel card_present is not atm"),
+        # ... the amount check before those on the tier and the merchant
+        ({"min_amount": 1000, "mccs": ["5411"]}, "amount 149.99 is below the minimum 1000"),
+        ({"max_amount": 100, "tiers": ["gold"]}, "amount 149.99 is above the maximum 100"),
+        ({"min_amount": 100, "mccs": ["5411"]}, "MCC 5812 is not 5411"),
+        ({"min_amount": 100, "tiers": ["gold"]}, "tier classic is not gold"),
+    ],
+)
+def test_the_first_failing_check_gives_the_reason(condition: dict[str, Any], reason: str) -> None:
+    assert line(evaluate(bonus_when(when=condition), DINNER, NO_USAGE), "probe").reason == reason
+
+
+def test_a_matching_condition_explains_every_check_in_order() -> None:
+    condition = {
+        "channels": ["card_present"],
+        "max_amount": 500,
+        "tiers": ["classic"],
+        "international": False,
+    }
+    assert line(evaluate(bonus_when(when=condition), DINNER, NO_USAGE), "probe").reason == (
+        "channel is card_present; amount 149.99 is at most 500; tier is classic; "
+        "merchant country US is the home country: bonus of 1000.00 points"
+    )
+
+
+def test_transactions_of_one_kind_differ_by_amount_and_time() -> None:
+    programme = with_rules(
+        {
+            "id": "small-spend",
+            "description": "no points under 5 USD",
+            "kind": "exclusion",
+            "priority": 2000,
+            "when": {"max_amount": "4.99"},
+        },
+        {
+            "id": "may-dining",
+            "description": "May dining bonus",
+            "kind": "bonus",
+            "bonus_points": 5,
+            "when": {"categories": ["dining"], "min_amount": 20},
+            "valid_from": "2024-05-01T00:00:00Z",
+            "valid_to": "2024-06-01T00:00:00Z",
+        },
+    )
+    coffee = evaluate(programme, tx(amount=Decimal("3.50")), NO_USAGE)
+    assert (coffee.excluded_by, line(coffee, "small-spend").reason) == (
+        "small-spend",
+        "amount 3.50 is at most 4.99",
+    )
+    lunch = evaluate(programme, tx(amount=Decimal(12)), NO_USAGE)
+    assert line(lunch, "small-spend").reason == "amount 12 is above the maximum 4.99"
+    assert line(lunch, "may-dining").reason == "amount 12 is below the minimum 20"
+    dinner = evaluate(programme, DINNER, NO_USAGE)
+    assert line(dinner, "may-dining").reason == (
+        "amount 149.99 is at least 20; MCC 5812 is in category dining: bonus of 5.00 points"
+    )
+    in_july = line(evaluate(programme, tx(booked_at=JULY), NO_USAGE), "may-dining")
+    assert in_july.outcome == "inactive"
+    assert in_july.reason.endswith("booked at 2024-07-15T12:00:00+00:00")
+    shop = line(evaluate(programme, tx(mcc="5999"), NO_USAGE), "may-dining")
+    assert (shop.outcome, shop.reason) == ("not_matched", "MCC 5999 is not in category dining")
+
+
+def test_more_kinds_than_the_cache_holds_evaluate_as_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    kinds = [tx(merchant_country=f"{n:02d}", amount=Decimal(n)) for n in range(12)]
+    alone = [evaluate(SAMPLE.model_copy(), kind, NO_USAGE) for kind in kinds]
+    monkeypatch.setattr(earning, "_SHARED_CACHE_SIZE", 5)
+    programme = SAMPLE.model_copy()
+    for _ in range(3):
+        assert [evaluate(programme, kind, NO_USAGE) for kind in kinds] == alone
+
+
+@settings(max_examples=200)
+@given(cases(), cases())
+def test_a_result_does_not_depend_on_what_was_evaluated_before(
+    first: tuple[EarnInput, dict[tuple[str, str], Decimal]],
+    second: tuple[EarnInput, dict[tuple[str, str], Decimal]],
+) -> None:
+    programme = RAISED_CAPS.model_copy()  # a new object, so a cold start
+    earn, used = second
+    alone = evaluate(programme, earn, used)
+    same_kind = dataclasses.replace(earn, amount=first[0].amount, booked_at=first[0].booked_at)
+    warmed = RAISED_CAPS.model_copy()
+    evaluate(warmed, first[0], first[1])
+    evaluate(warmed, same_kind, first[1])
+    assert evaluate(warmed, earn, used) == alone

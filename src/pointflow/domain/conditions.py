@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
 from typing import Protocol
 
 from pointflow.domain.events import TransactionType
 from pointflow.domain.money import Mcc
-from pointflow.domain.programme import Condition, Programme, Tier
+from pointflow.domain.programme import Condition, EarnRule, Programme, Tier
 
 _NONE: frozenset[str] = frozenset()
 _NO_CONDITIONS = "no conditions, so every transaction matches"
+
+# A transaction's kind: all it has but its amount and time, and all its `Facts` derive from.
+Kind = tuple[str | None, str | None, str | None, str, str, str, str]
+kind_of: Callable[[object], Kind] = attrgetter(
+    "mcc", "iso_range", "merchant_country", "transaction_type", "direction", "channel", "tier"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +54,9 @@ class Classifier:
     tiers: dict[str, Tier]
     entry_tier: Tier
 
-    def facts(
-        self,
-        *,
-        direction: str,
-        transaction_type: str,
-        channel: str,
-        mcc: str | None,
-        iso_range: str | None,
-        merchant_country: str | None,
-        tier: str,
-    ) -> Facts:
-        """The facts of a transaction; an MCC that is not four digits counts as missing."""
+    def facts(self, kind: Kind) -> Facts:
+        """The facts of a transaction of this kind; an MCC that is not four digits counts as missing."""
+        mcc, iso_range, merchant_country, transaction_type, direction, channel, tier = kind
         mcc = mcc if mcc is not None and len(mcc) == 4 and mcc.isdigit() else None
         iso = iso_range.casefold() if iso_range else None
         country = merchant_country.upper() if merchant_country else None
@@ -105,6 +103,28 @@ def _categories_by_iso_range(programme: Programme) -> dict[str, frozenset[str]]:
         for label in category.iso_ranges:
             found.setdefault(label.casefold(), set()).add(name)
     return {label: frozenset(names) for label, names in found.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """When a rule is valid, and how to say so."""
+
+    active_at: Callable[[datetime], bool]
+    said: str  # "rule is valid from … until … (exclusive)"
+
+    def inactive(self, at: datetime) -> str | None:
+        """Why the rule does not apply at `at`, or None when it is valid then."""
+        return None if self.active_at(at) else f"{self.said}; booked at {at.isoformat()}"
+
+
+def window(rule: EarnRule) -> Window | None:
+    """The rule's validity window, or None when it is always valid."""
+    starts, ends = rule.valid_from, rule.valid_to
+    if starts is None and ends is None:
+        return None
+    since = f" from {starts.isoformat()}" if starts else ""
+    until = f" until {ends.isoformat()} (exclusive)" if ends else ""
+    return Window(rule.active_at, f"rule is valid{since}{until}")
 
 
 class Check(Protocol):
@@ -283,12 +303,12 @@ def _tier_name(facts: Facts) -> str:
 
 
 def compile_condition(condition: Condition, home_country: str) -> CompiledCondition:
-    kinds = list(_kind_checks(condition))
+    first = list(_type_checks(condition))  # then the amount check, then the rest
     later = [*_tier_checks(condition), *_merchant_checks(condition, home_country)]
-    return CompiledCondition((*kinds, *later), _amount_range(condition), len(kinds))
+    return CompiledCondition((*first, *later), _amount_range(condition), len(first))
 
 
-def _kind_checks(c: Condition) -> Iterator[Check]:
+def _type_checks(c: Condition) -> Iterator[Check]:
     if c.transaction_types:
         yield _one_of("transaction type", c.transaction_types, "transaction_type")
     if c.directions:

@@ -29,15 +29,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from operator import attrgetter
 
 from pointflow.domain.conditions import (
     Classifier,
     CompiledCondition,
     Facts,
+    Kind,
     Resolved,
+    Window,
     classifier,
     compile_condition,
+    kind_of,
+    window,
 )
 from pointflow.domain.events import Channel, Direction, TransactionType
 from pointflow.domain.money import Points, round_points
@@ -46,8 +49,6 @@ from pointflow.domain.programme import Cap, EarnRule, Programme, Tier
 ZERO = Decimal(0)
 _TOOK_EFFECT = frozenset({"applied", "capped"})
 _SHARED_CACHE_SIZE = 4096
-# Everything of a transaction but its amount and time: the facts the conditions see derive from it.
-_KIND = attrgetter("mcc", "iso_range", "merchant_country", "transaction_type", "direction", "channel", "tier")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,6 @@ def period_key(period: str, at: datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
-    rule: EarnRule
     id: str
     kind: str
     when: CompiledCondition
@@ -115,24 +115,15 @@ class _Rule:
     flat_bonus: Decimal
     bonus_per_unit: Decimal
     cap: Cap | None
-    window: str  # "" when the rule is always valid
+    window: Window | None  # None when the rule is always valid
+    stop: bool
 
     def line(self, outcome: str, reason: str) -> TraceLine:
         return TraceLine(self.id, self.kind, outcome, reason, ZERO, self.factor)
 
 
-def _window(rule: EarnRule) -> str:
-    starts, ends = rule.valid_from, rule.valid_to
-    if starts is None and ends is None:
-        return ""
-    since = f" from {starts.isoformat()}" if starts else ""
-    until = f" until {ends.isoformat()} (exclusive)" if ends else ""
-    return f"rule is valid{since}{until}"
-
-
 def _compile_rule(rule: EarnRule, home_country: str) -> _Rule:
     return _Rule(
-        rule=rule,
         id=rule.id,
         kind=rule.kind,
         when=compile_condition(rule.when, home_country),
@@ -141,7 +132,8 @@ def _compile_rule(rule: EarnRule, home_country: str) -> _Rule:
         flat_bonus=Decimal(rule.bonus_points or 0),
         bonus_per_unit=rule.bonus_per_unit or ZERO,
         cap=rule.cap,
-        window=_window(rule),
+        window=window(rule),
+        stop=rule.stop,
     )
 
 
@@ -157,8 +149,9 @@ class _Step:
     def gate(self, tx: EarnInput) -> TraceLine | None:
         """The line for a rule that does not apply (inactive or not matched), else None."""
         rule = self.rule
-        if rule.window and not rule.rule.active_at(tx.booked_at):
-            return rule.line("inactive", f"{rule.window}; booked at {tx.booked_at.isoformat()}")
+        inactive = None if rule.window is None else rule.window.inactive(tx.booked_at)
+        if inactive is not None:
+            return rule.line("inactive", inactive)
         amount = self.when.amount
         why = None if amount is None else amount.failure(tx.amount)
         return self.miss if why is None else rule.line("not_matched", why)
@@ -172,7 +165,7 @@ def _step(rule: _Rule, facts: Facts) -> _Step:
 
 def _fixed(rule: _Rule, when: Resolved, miss: TraceLine | None) -> TraceLine | None:
     """The rule's line whatever the amount and time, if it has one (an earner's match never has)."""
-    if rule.window or when.amount is not None:
+    if rule.window is not None or when.amount is not None:
         return None
     if miss is not None or rule.kind != "exclusion":
         return miss
@@ -203,16 +196,16 @@ class _Compiled:
     exclusions: tuple[_Rule, ...]
     earners: tuple[_Rule, ...]
     classifier: Classifier
-    shared: dict[tuple[object, ...], _Shared] = field(default_factory=dict)  # by the _KIND of a tx
+    shared: dict[Kind, _Shared] = field(default_factory=dict)
 
     def shared_by(self, tx: EarnInput) -> _Shared:
         """The part of the evaluation that depends on neither amount nor time, cached per kind of tx."""
-        key = _KIND(tx)
+        key = kind_of(tx)
         found = self.shared.get(key)
         if found is None:
             if len(self.shared) >= _SHARED_CACHE_SIZE:
                 self.shared.clear()  # atomic, so safe under threads; rare, as the kinds repeat heavily
-            found = self.shared[key] = self._share(self._facts(tx))
+            found = self.shared[key] = self._share(self.classifier.facts(key))
         return found
 
     def _share(self, facts: Facts) -> _Shared:
@@ -229,17 +222,6 @@ class _Compiled:
             tier_id=tier_id,
             tier_no_base=TraceLine(tier_id, "tier", "not_matched", no_base, ZERO, factor),
             tier_said=f"tier {tier.name}{note} x{factor} on ",
-        )
-
-    def _facts(self, tx: EarnInput) -> Facts:
-        return self.classifier.facts(
-            direction=tx.direction,
-            transaction_type=tx.transaction_type,
-            channel=tx.channel,
-            mcc=tx.mcc,
-            iso_range=tx.iso_range,
-            merchant_country=tx.merchant_country,
-            tier=tx.tier,
         )
 
 
@@ -286,7 +268,7 @@ class _Run:
     used: Mapping[tuple[str, str], Decimal]
     lines: list[TraceLine]
     usage: dict[tuple[str, str], Decimal]
-    exact: Decimal = ZERO  # the sum of the line points: only lines that earn add to it, in order
+    exact: Decimal = ZERO  # the sum of the line points in order, skipping the lines that carry ZERO
     winner: str | None = None
     stopper: str | None = None
 
@@ -361,7 +343,7 @@ def _earn(compiled: _Compiled, shared: _Shared, run: _Run, base: Decimal | None)
         if step.rule.kind == "multiplier":
             extras += line.points
             run.winner = run.winner or step.rule.id
-        if step.rule.rule.stop:
+        if step.rule.stop:
             run.stopper = step.rule.id
     return extras
 
