@@ -71,18 +71,26 @@ def ingest(events: Sequence[CanonicalEvent], deps: AccrualDeps, *, actor: str) -
     raise AssertionError("unreachable")
 
 
-def trace_dicts(lines: Sequence[TraceLine]) -> list[dict[str, Any]]:
+TRACE_FIELDS = ("rule_id", "kind", "outcome", "reason", "points", "multiplier")
+
+
+def trace_rows(lines: Sequence[TraceLine]) -> list[tuple[str, str, str, str, str, str | None]]:
+    """The rule trace as compact rows in TRACE_FIELDS order (stored with the accrual)."""
     return [
-        {
-            "rule_id": ln.rule_id,
-            "kind": ln.kind,
-            "outcome": ln.outcome,
-            "reason": ln.reason,
-            "points": str(ln.points),
-            "multiplier": None if ln.multiplier is None else str(ln.multiplier),
-        }
+        (
+            ln.rule_id,
+            ln.kind,
+            ln.outcome,
+            ln.reason,
+            str(ln.points),
+            None if ln.multiplier is None else str(ln.multiplier),
+        )
         for ln in lines
     ]
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass
@@ -194,7 +202,7 @@ class _Batch:
                 "points": result.points,
                 "exact_points": result.exact,
                 "excluded_by": result.excluded_by,
-                "trace": trace_dicts(result.lines),
+                "trace": trace_rows(result.lines),
                 "programme_version": self.active.version,
                 "posting_id": posting_id,
                 "lot_id": lot_id,

@@ -156,36 +156,38 @@ def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     if positional:
         params: list[Any] = [_converted_tuple(row, columns, processors) for row in rows]
     else:
-        params = [_converted_dict(row, processors) for row in rows]
+        named = {columns[i]: p for i, p in processors}
+        params = [_converted_dict(row, named) for row in rows]
     conn.exec_driver_sql(sql, params)
 
 
+Processors = tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
 @lru_cache(maxsize=256)
-def _insert_plan(
-    table: Table, dialect: Dialect, columns: tuple[str, ...]
-) -> tuple[str, dict[str, Callable[[Any], Any]], bool]:
+def _insert_plan(table: Table, dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, Processors, bool]:
     compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
-    processors: dict[str, Callable[[Any], Any]] = {}
-    for name in columns:
+    processors: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, name in enumerate(columns):
         processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
-            processors[name] = processor
+            processors.append((index, processor))
     positional = bool(compiled.positional)
     if positional:
         order = tuple(compiled.positiontup or ())
         if order != columns:
             raise RuntimeError(f"unexpected parameter order for {table.name}: {order}")
-    return compiled.string, processors, positional
+    return compiled.string, tuple(processors), positional
 
 
 def _converted_tuple(
-    row: dict[str, Any], columns: tuple[str, ...], processors: dict[str, Callable[[Any], Any]]
+    row: dict[str, Any], columns: tuple[str, ...], processors: Processors
 ) -> tuple[Any, ...]:
     values = [row[c] for c in columns]
-    for index, column in enumerate(columns):
-        processor = processors.get(column)
-        if processor is not None and values[index] is not None:
-            values[index] = processor(values[index])
+    for index, processor in processors:
+        value = values[index]
+        if value is not None:
+            values[index] = processor(value)
     return tuple(values)
 
 

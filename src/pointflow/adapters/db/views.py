@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, or_, select
 
 from pointflow.adapters.db.tables import accruals, legs, lots, members, points_debts, postings, reversals
+from pointflow.service_layer.accrual import TRACE_FIELDS
 
 
 def member_summary(conn: Connection, token: str) -> dict[str, Any] | None:
@@ -72,6 +73,7 @@ def explanation(conn: Connection, token: str, source_id: str) -> dict[str, Any] 
     ).first()
     if accrual is None:
         return None
+    rules = [dict(zip(TRACE_FIELDS, row, strict=True)) for row in accrual.trace]
     reversed_rows = conn.execute(
         select(reversals).where(reversals.c.accrual_id == accrual.id).order_by(reversals.c.booked_at)
     ).all()
@@ -86,8 +88,8 @@ def explanation(conn: Connection, token: str, source_id: str) -> dict[str, Any] 
         "exact_points": str(accrual.exact_points),
         "excluded_by": accrual.excluded_by,
         "programme_version": accrual.programme_version,
-        "rules": accrual.trace,
-        "summary": _summary(accrual.trace, accrual.points, accrual.excluded_by),
+        "rules": rules,
+        "summary": _summary(rules, accrual.points, accrual.excluded_by),
         "reversals": [
             {
                 "kind": r.kind,
