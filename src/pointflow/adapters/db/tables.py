@@ -191,7 +191,6 @@ legs = Table(
     Column("token", String(64)),
     Column("points", BigInteger, nullable=False),
     CheckConstraint("points <> 0", name="points_not_zero"),
-    Index("ix_legs_account_token", "account", "token"),
 )
 
 lots = Table(

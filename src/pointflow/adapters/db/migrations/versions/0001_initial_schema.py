@@ -248,7 +248,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_legs")),
     )
     with op.batch_alter_table("legs", schema=None) as batch_op:
-        batch_op.create_index("ix_legs_account_token", ["account", "token"], unique=False)
         batch_op.create_index(batch_op.f("ix_legs_posting_id"), ["posting_id"], unique=False)
 
     op.create_table(
@@ -305,7 +304,6 @@ def downgrade() -> None:
     op.drop_table("lot_allocations")
     with op.batch_alter_table("legs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_legs_posting_id"))
-        batch_op.drop_index("ix_legs_account_token")
 
     op.drop_table("legs")
     with op.batch_alter_table("accruals", schema=None) as batch_op:
