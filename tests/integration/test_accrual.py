@@ -168,3 +168,19 @@ def test_the_ledger_keeps_tokens_not_the_banks_customer_or_account_ids(container
             assert "acc_123456" not in dump, name
         vault = conn.execute(sa.text("SELECT customer_id FROM identity_vault")).scalars().all()
     assert vault == ["cust_888"], "only the vault maps tokens back to the bank's ids"
+
+
+def test_a_purchase_and_its_refund_in_one_batch(container: Container) -> None:
+    customer = ref("cust")
+    first = purchase(customer, "100.00", mcc="5812")  # 200 points
+    second = purchase(customer, "50.00", mcc="5999")  # 50 points
+    results = send(container, first, second, refund(first, "25.00"), refund(first, "75.00"), second)
+    assert [(r.status, r.points) for r in results] == [
+        ("accepted", 200),
+        ("accepted", 50),
+        ("accepted", -50),
+        ("accepted", -150),
+        ("duplicate", 0),
+    ]
+    assert member(container, customer)["available"] == 50
+    check_ledger(container)

@@ -20,7 +20,7 @@ from pointflow.domain.members import AccrualRecord, Lot, Member
 from pointflow.domain.money import CustomerToken
 from pointflow.service_layer.ports import InboxKey, UsageKey, WriteConflict
 
-_TABLES = {"accruals", "reversals", "points_debts", "redemptions", "job_runs"}
+_OTHER_TABLES = {"redemptions", "job_runs"}
 
 
 class SqlLedgerSession:
@@ -28,7 +28,11 @@ class SqlLedgerSession:
         self.conn = conn
         self.rows = store.Rows()
         self._audit: AuditAppender | None = None
-        self._extra: dict[str, list[dict[str, Any]]] = {}
+        self._rows_of = {
+            "accruals": self.rows.accruals,
+            "reversals": self.rows.reversals,
+            "points_debts": self.rows.debts,
+        }
 
     def inbox_records(self, keys: Collection[InboxKey]) -> dict[InboxKey, tuple[str, str]]:
         return {k: (r.content_hash, r.canonical) for k, r in store.find_inbox(self.conn, keys).items()}
@@ -130,9 +134,12 @@ class SqlLedgerSession:
         self.rows.allocations.append({"posting_id": posting_id, "lot_id": lot_id, "points": points})
 
     def add_row(self, table: str, row: Mapping[str, Any]) -> None:
-        if table not in _TABLES:
+        if table in self._rows_of:
+            self._rows_of[table].append(dict(row))
+        elif table in _OTHER_TABLES:
+            self.rows.others.setdefault(table, []).append(dict(row))
+        else:
             raise ValueError(f"no such ledger table: {table}")
-        self._extra.setdefault(table, []).append(dict(row))
 
     def save_lot(self, lot: Lot) -> None:
         self.rows.lot_updates[lot.id] = lot
@@ -152,14 +159,7 @@ class SqlLedgerSession:
         self._audit.add(at=at, actor=actor, action=action, subject=subject, details=details)
 
     def flush(self) -> None:
-        self.rows.accruals.extend(self._extra.pop("accruals", []))
-        self.rows.reversals.extend(self._extra.pop("reversals", []))
-        self.rows.debts.extend(self._extra.pop("points_debts", []))
         self.rows.flush(self.conn)
-        for table, rows in self._extra.items():
-            if rows:
-                self.conn.execute(store.table_named(table).insert(), rows)
-        self._extra.clear()
         if self._audit is not None:
             self._audit.flush(self.conn)
 

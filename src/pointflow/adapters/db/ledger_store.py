@@ -60,6 +60,7 @@ class Rows:
     accruals: list[dict[str, Any]] = field(default_factory=list)
     reversals: list[dict[str, Any]] = field(default_factory=list)
     debts: list[dict[str, Any]] = field(default_factory=list)
+    others: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # redemptions, job runs
     lot_updates: dict[str, Lot] = field(default_factory=dict)
     member_updates: dict[str, Member] = field(default_factory=dict)
     usage: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
@@ -109,6 +110,7 @@ class Rows:
             (accruals, self.accruals),
             (reversals, self.reversals),
             (points_debts, self.debts),
+            *((metadata.tables[name], rows) for name, rows in self.others.items()),
         ):
             if batch:
                 bulk_insert(conn, table, batch)
@@ -302,10 +304,6 @@ def find_accrual(conn: Connection, source_system: str, source_id: str) -> Accrua
 def reversed_so_far(conn: Connection, accrual_id: str) -> Decimal:
     amounts = conn.execute(select(reversals.c.amount).where(reversals.c.accrual_id == accrual_id)).scalars()
     return sum(amounts, Decimal(0))
-
-
-def table_named(name: str) -> Table:
-    return metadata.tables[name]
 
 
 def tier_page(conn: Connection, *, since: datetime, after: str, limit: int) -> list[tuple[str, str, int]]:
