@@ -38,7 +38,7 @@ def demo(
     customers: Annotated[int, typer.Option(min=1, help="Synthetic customers")] = 300,
     months: Annotated[int, typer.Option(min=1, max=24, help="Months of history")] = 4,
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds; 0 runs until Ctrl-C")] = 0,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one)")] = 8000,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0, or a busy port, picks a free one)")] = 8000,
     database: Annotated[Path, typer.Option(help="SQLite file, recreated")] = Path("var/demo.db"),
 ) -> None:
     """Set up a demo bank on SQLite, ingest its history, serve the API and print commands to try."""
@@ -50,7 +50,8 @@ def demo(
         container.clock().date(), sessions=container.sessions, clock=container.clock
     )
     _, admin_key = container.api_keys.create(Role.ADMIN, "demo admin", container.clock())
-    port = port or _free_port()
+    if not port or not _port_free(port):
+        port = _free_port()
     server, thread = _serve(container, port)
     base = f"http://127.0.0.1:{port}"
     _self_check(base, admin_key)
@@ -80,6 +81,15 @@ def _ingest_history(container: Container, customers: int, months: int) -> None:
             chunk = events[start : start + 500]
             receive(chunk, connector=connector, deps=deps, quarantine=container.quarantine, actor="demo")
             bar.advance(task, len(chunk))
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def _free_port() -> int:
