@@ -177,3 +177,22 @@ def test_health_metrics_and_openapi(client: TestClient, container: Container) ->
     metrics = client.get("/metrics").text
     assert 'pointflow_events_total{connector="generic",status="accepted"} 1.0' in metrics
     assert "/v1/events/{connector}" in client.get("/openapi.json").json()["paths"]
+
+
+def test_without_a_programme_the_service_answers_503_not_500(tmp_path: object, clock: object) -> None:
+    from pointflow.bootstrap import bootstrap
+    from pointflow.config import Settings
+
+    settings = Settings(
+        environment="production",
+        database_url=f"sqlite:///{tmp_path}/empty.db",
+        pseudonym_secret="q" * 12 + "Zr8vT2mK9pL4wX7nB3cF",
+    )
+    empty = bootstrap(settings)
+    try:
+        with TestClient(create_app(empty), raise_server_exceptions=False) as c:
+            response = c.get("/healthz")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == PROBLEM
+    finally:
+        empty.close()

@@ -9,7 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pointflow.adapters.db.programme_store import NoProgramme
 from pointflow.domain import errors
+from pointflow.service_layer.ports import WriteConflict
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -53,6 +55,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(errors.DomainError)
     async def _domain(_: Request, exc: errors.DomainError) -> JSONResponse:
         return problem_response(_STATUS.get(type(exc), 422), exc.title, exc.detail, field=exc.field)
+
+    @app.exception_handler(NoProgramme)
+    async def _no_programme(_: Request, exc: NoProgramme) -> JSONResponse:
+        return problem_response(503, "No programme loaded", str(exc))
+
+    @app.exception_handler(WriteConflict)
+    async def _write_conflict(_: Request, exc: WriteConflict) -> JSONResponse:
+        return problem_response(503, "Busy", f"concurrent writers kept colliding; retry ({exc})")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
