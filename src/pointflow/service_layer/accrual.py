@@ -277,8 +277,6 @@ class _Batch:
         return posting_id, lot.id
 
     def _reverse(self, event: TransactionReversed, digest: str, text: str) -> Outcome:
-        self._persist_members()
-        self.session.flush()
         original = self.session.accrual(event.source.system, event.original_source_id)
         try:
             points = self._clawback_size(event, original)

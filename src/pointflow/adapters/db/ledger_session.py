@@ -16,7 +16,7 @@ from pointflow.adapters.db.audit_store import AuditAppender, open_appender
 from pointflow.adapters.db.engine import Database
 from pointflow.adapters.db.tables import lots, members, postings, redemptions
 from pointflow.domain.ledger import Leg
-from pointflow.domain.members import AccrualRecord, Lot, Member
+from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
 from pointflow.domain.money import CustomerToken
 from pointflow.service_layer.ports import InboxKey, UsageKey, WriteConflict
 
@@ -33,6 +33,10 @@ class SqlLedgerSession:
             "reversals": self.rows.reversals,
             "points_debts": self.rows.debts,
         }
+        # What this transaction wrote, so that reads see it without flushing half a batch.
+        self._accruals: dict[tuple[str, str], AccrualRecord] = {}
+        self._reversed: dict[str, Decimal] = {}
+        self._lots: dict[str, dict[str, Lot]] = {}  # by token: lots written or changed here
 
     def inbox_records(self, keys: Collection[InboxKey]) -> dict[InboxKey, tuple[str, str]]:
         return {k: (r.content_hash, r.canonical) for k, r in store.find_inbox(self.conn, keys).items()}
@@ -44,13 +48,18 @@ class SqlLedgerSession:
         return store.load_usage(self.conn, tokens, period_keys)
 
     def open_lots(self, token: str) -> list[Lot]:
-        return store.open_lots(self.conn, token)
+        mine = self._lots.get(token, {})
+        stored = [mine.get(lot.id, lot) for lot in store.open_lots(self.conn, token)]
+        seen = {lot.id for lot in stored}
+        lots = stored + [lot for lot in mine.values() if lot.id not in seen]
+        return [lot for lot in lots if lot.remaining > 0 and lot.state is not LotState.CLOSED]
 
     def accrual(self, source_system: str, source_id: str) -> AccrualRecord | None:
-        return store.find_accrual(self.conn, source_system, source_id)
+        written = self._accruals.get((source_system, source_id))
+        return written or store.find_accrual(self.conn, source_system, source_id)
 
     def reversed_so_far(self, accrual_id: str) -> Decimal:
-        return store.reversed_so_far(self.conn, accrual_id)
+        return store.reversed_so_far(self.conn, accrual_id) + self._reversed.get(accrual_id, Decimal(0))
 
     def redemption(self, token: str, idempotency_key: str) -> Mapping[str, Any] | None:
         row = self.conn.execute(
@@ -129,11 +138,18 @@ class SqlLedgerSession:
                 "state": lot.state.value,
             }
         )
+        self._lots.setdefault(lot.token, {})[lot.id] = lot
 
     def add_allocation(self, *, posting_id: str, lot_id: str, points: int) -> None:
         self.rows.allocations.append({"posting_id": posting_id, "lot_id": lot_id, "points": points})
 
     def add_row(self, table: str, row: Mapping[str, Any]) -> None:
+        if table == "accruals":
+            self._remember_accrual(row)
+        elif table == "reversals":
+            self._reversed[row["accrual_id"]] = (
+                self._reversed.get(row["accrual_id"], Decimal(0)) + row["amount"]
+            )
         if table in self._rows_of:
             self._rows_of[table].append(dict(row))
         elif table in _OTHER_TABLES:
@@ -141,8 +157,22 @@ class SqlLedgerSession:
         else:
             raise ValueError(f"no such ledger table: {table}")
 
+    def _remember_accrual(self, row: Mapping[str, Any]) -> None:
+        self._accruals[(row["source_system"], row["source_id"])] = AccrualRecord(
+            row["id"],
+            row["token"],
+            row["source_system"],
+            row["source_id"],
+            row["amount"],
+            row["currency"],
+            row["booked_at"],
+            row["points"],
+            row["lot_id"],
+        )
+
     def save_lot(self, lot: Lot) -> None:
         self.rows.lot_updates[lot.id] = lot
+        self._lots.setdefault(lot.token, {})[lot.id] = lot
 
     def save_member(self, member: Member) -> None:
         if not member.is_new:
@@ -160,6 +190,9 @@ class SqlLedgerSession:
 
     def flush(self) -> None:
         self.rows.flush(self.conn)
+        self._accruals.clear()
+        self._reversed.clear()
+        self._lots.clear()
         if self._audit is not None:
             self._audit.flush(self.conn)
 
