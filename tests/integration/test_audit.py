@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from pointflow.adapters.db.audit_store import iter_entries, read_head
@@ -71,4 +70,3 @@ def test_a_single_row_edit_or_delete_is_named(audited: Container, sql: str, bad_
 def test_verify_chain_reads_the_database_in_pages(audited: Container) -> None:
     with audited.db.reader.connect() as conn:
         assert verify_chain(iter_entries(conn, batch=2), read_head(conn)) is None
-    _ = sa
