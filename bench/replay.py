@@ -27,7 +27,7 @@ class ReplayResult:
 
 def replay(container: Container, items: list[RawEvent], batch_size: int = BATCH_SIZE) -> ReplayResult:
     connector = CONNECTORS["generic"]
-    deps = container.accrual_deps()
+    deps = container.ledger_deps()
     statuses: Counter[str] = Counter()
     started = time.perf_counter()
     for chunk in batches(items, batch_size):

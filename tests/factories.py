@@ -64,7 +64,7 @@ def send(container: Container, *payloads: dict[str, Any] | str) -> list[ItemResu
     return receive(
         items,
         connector=GenericConnector(),
-        deps=container.accrual_deps(),
+        deps=container.ledger_deps(),
         quarantine=container.quarantine,
         actor="test",
     )

@@ -19,7 +19,7 @@ from pointflow.adapters.mcc import mcc_range
 from pointflow.adapters.programme_file import sample_programme_path
 from pointflow.config import Settings
 from pointflow.governance.identity import Tokeniser
-from pointflow.service_layer.accrual import AccrualDeps
+from pointflow.service_layer.accrual import LedgerDeps
 
 Clock = Callable[[], datetime]
 
@@ -39,8 +39,8 @@ class Container:
     tokeniser: Tokeniser
     clock: Clock
 
-    def accrual_deps(self) -> AccrualDeps:
-        return AccrualDeps(
+    def ledger_deps(self) -> LedgerDeps:
+        return LedgerDeps(
             sessions=self.sessions,
             programme=self.programmes.active,
             tokenise=self.tokeniser.token,

@@ -98,10 +98,7 @@ def test_a_refund_after_the_points_were_spent_becomes_a_points_debt(container: C
     send(container, original)
     redeem(
         Redeem(original["customer_id"], _cheapest_reward(container, 1000), 1, ref("idem")),
-        sessions=container.sessions,
-        active=container.programmes.active(),
-        tokenise=container.tokeniser.token,
-        clock=container.clock,
+        deps=container.ledger_deps(),
         actor="test",
     )
     spent = 1000 - int(member(container, original["customer_id"])["available"])
@@ -132,7 +129,7 @@ def test_a_reversal_of_an_unknown_transaction_is_quarantined_then_replayed(conta
     send(container, original)
     [item] = container.quarantine.items()
     result = replay(
-        item, connector=_generic(), deps=container.accrual_deps(), admin=container.quarantine, actor="t"
+        item, connector=_generic(), deps=container.ledger_deps(), admin=container.quarantine, actor="t"
     )
     assert (result.status, result.points) == ("accepted", -200)
     assert container.quarantine.count("open") == 0

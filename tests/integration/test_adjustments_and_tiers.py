@@ -18,10 +18,7 @@ from tests.integration.ledger_checks import check_ledger
 def do(container: Container, customer: str, points: int, key: str, reason: str = "goodwill") -> Adjusted:
     return adjust(
         Adjust(customer, points, reason, key),
-        sessions=container.sessions,
-        active=container.programmes.active(),
-        tokenise=container.tokeniser.token,
-        clock=container.clock,
+        deps=container.ledger_deps(),
         actor="test",
     )
 

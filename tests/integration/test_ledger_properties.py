@@ -85,10 +85,7 @@ class Run:
         with contextlib.suppress(InsufficientPoints):
             redeem(
                 Redeem(customer, f"r{points}", 1, ref("k")),
-                sessions=self.c.sessions,
-                active=self.c.programmes.active(),
-                tokenise=self.c.tokeniser.token,
-                clock=self.c.clock,
+                deps=self.c.ledger_deps(),
                 actor="p",
             )
 

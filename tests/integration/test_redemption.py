@@ -34,10 +34,7 @@ def with_reward(container: Container, points: int) -> str:
 def do(container: Container, customer_id: str, reward: str, key: str, quantity: int = 1) -> Redemption:
     return redeem(
         Redeem(customer_id, reward, quantity, key),
-        sessions=container.sessions,
-        active=container.programmes.active(),
-        tokenise=container.tokeniser.token,
-        clock=container.clock,
+        deps=container.ledger_deps(),
         actor="test",
     )
 

@@ -52,10 +52,7 @@ def test_earn_redeem_refund_clawback(container: Container) -> None:
     reward = add_reward(container, 400)
     redeem(
         Redeem(customer, reward, 1, "story-1"),
-        sessions=container.sessions,
-        active=container.programmes.active(),
-        tokenise=container.tokeniser.token,
-        clock=container.clock,
+        deps=container.ledger_deps(),
         actor="test",
     )
     assert balances(container, customer) == (100, 0, 0)

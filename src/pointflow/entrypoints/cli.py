@@ -90,7 +90,7 @@ def ingest(
             counts = ingest_files(
                 files,
                 connector=decoder,
-                deps=container.accrual_deps(),
+                deps=container.ledger_deps(),
                 quarantine=container.quarantine,
                 batch_size=batch_size,
                 progress=lambda n: bar.advance(task, n),
@@ -144,7 +144,7 @@ def quarantine_replay(
             result = replay(
                 item,
                 connector=CONNECTORS[item.connector],
-                deps=container.accrual_deps(),
+                deps=container.ledger_deps(),
                 admin=container.quarantine,
                 actor="cli:quarantine-replay",
             )
@@ -265,10 +265,7 @@ def adjust(
         try:
             done = adjust(
                 Adjust(customer_id, points, reason, key),
-                sessions=container.sessions,
-                active=container.programmes.active(),
-                tokenise=container.tokeniser.token,
-                clock=container.clock,
+                deps=container.ledger_deps(),
                 actor="cli:adjust",
             )
         except DomainError as refused:

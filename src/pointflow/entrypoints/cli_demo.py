@@ -71,7 +71,7 @@ def _history_start(months: int) -> date:
 
 
 def _ingest_history(container: Container, customers: int, months: int) -> None:
-    deps, connector = container.accrual_deps(), GenericConnector()
+    deps, connector = container.ledger_deps(), GenericConnector()
     events = [raw_event(EXAMPLE)]
     events += [RawEvent(json.dumps(e), e) for e in generate(customers, months, _history_start(months))]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

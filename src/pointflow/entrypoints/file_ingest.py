@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
-from pointflow.service_layer.accrual import AccrualDeps
+from pointflow.service_layer.accrual import LedgerDeps
 from pointflow.service_layer.ingress import RawEvent, receive
 from pointflow.service_layer.ports import Connector, QuarantinePort
 from pointflow.service_layer.replay import raw_event
@@ -30,7 +30,7 @@ def ingest_files(
     paths: Iterable[Path],
     *,
     connector: Connector,
-    deps: AccrualDeps,
+    deps: LedgerDeps,
     quarantine: QuarantinePort,
     batch_size: int = 500,
     progress: Callable[[int], None] = lambda _: None,

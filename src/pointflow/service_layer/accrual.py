@@ -23,9 +23,10 @@ from pointflow.domain.events import (
 from pointflow.domain.ids import new_id
 from pointflow.domain.ledger import MemberBalances, plan_accrual, plan_clawback
 from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
-from pointflow.domain.money import CustomerToken
+from pointflow.domain.money import CustomerToken, Points
 from pointflow.domain.programme import Programme, expiry_date
 from pointflow.domain.reversal import clawback_points
+from pointflow.service_layer.lots import consume
 from pointflow.service_layer.ports import LedgerSession, LedgerSessions, WriteConflict
 
 _ATTEMPTS = 5
@@ -50,7 +51,7 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
-class AccrualDeps:
+class LedgerDeps:
     sessions: LedgerSessions
     programme: Callable[[], ActiveProgramme]
     tokenise: Callable[[str], CustomerToken]
@@ -58,7 +59,7 @@ class AccrualDeps:
     clock: Callable[[], datetime]
 
 
-def ingest(events: Sequence[CanonicalEvent], deps: AccrualDeps, *, actor: str) -> list[Outcome]:
+def ingest(events: Sequence[CanonicalEvent], deps: LedgerDeps, *, actor: str) -> list[Outcome]:
     """Apply a batch of canonical events in one transaction; each event has its effect at most once."""
     active = deps.programme()
     for attempt in range(_ATTEMPTS):
@@ -96,7 +97,7 @@ def _text(value: Decimal | None) -> str | None:
 @dataclass
 class _Batch:
     session: LedgerSession
-    deps: AccrualDeps
+    deps: LedgerDeps
     active: ActiveProgramme
     actor: str
     now: datetime = field(init=False)
@@ -240,7 +241,7 @@ class _Batch:
             return None, None
         policy = self.active.programme.lots
         hold = policy.pending_days > 0
-        plan = plan_accrual(member.token, points, member.balances.debt, hold=hold)  # type: ignore[arg-type]
+        plan = plan_accrual(member.token, Points(points), member.balances.debt, hold=hold)
         posting_id = new_id()
         self.session.add_posting(
             id=posting_id,
@@ -343,12 +344,7 @@ class _Batch:
             memo=f"{event.kind.value} of {original.source_id}",
             legs=plan.legs,
         )
-        for allocation in plan.allocations:
-            lots[allocation.lot_id].take(allocation.points)
-            self.session.save_lot(lots[allocation.lot_id])
-            self.session.add_allocation(
-                posting_id=posting_id, lot_id=allocation.lot_id, points=allocation.points
-            )
+        consume(self.session, lots, plan.allocations, posting_id=posting_id)
         member.balances = member.balances.apply(plan.legs)
         if plan.debt_points:
             self.session.add_row(

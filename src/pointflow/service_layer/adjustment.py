@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,10 +9,10 @@ from pointflow.domain.errors import IdempotencyConflict, InsufficientPoints, Inv
 from pointflow.domain.ids import new_id
 from pointflow.domain.ledger import ADJUSTMENT, MemberBalances, allocate_fefo, available, debt, legs_of
 from pointflow.domain.members import Lot, LotState, Member
-from pointflow.domain.money import CustomerToken
 from pointflow.domain.programme import expiry_date
-from pointflow.service_layer.accrual import ActiveProgramme
-from pointflow.service_layer.ports import LedgerSession, LedgerSessions
+from pointflow.service_layer.accrual import ActiveProgramme, LedgerDeps
+from pointflow.service_layer.lots import consume
+from pointflow.service_layer.ports import LedgerSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +34,11 @@ class Adjusted:
 def adjust(
     command: Adjust,
     *,
-    sessions: LedgerSessions,
-    active: ActiveProgramme,
-    tokenise: Callable[[str], CustomerToken],
-    clock: Callable[[], datetime],
+    deps: LedgerDeps,
     actor: str,
 ) -> Adjusted:
     """Post an audited adjustment once per idempotency key."""
+    sessions, active, tokenise, clock = deps.sessions, deps.programme(), deps.tokenise, deps.clock
     if command.points == 0:
         raise InvalidEvent("an adjustment moves a non-zero number of points", field="points")
     token = tokenise(command.customer_id)
@@ -105,10 +102,7 @@ def _post(
         except InsufficientPoints as short:
             raise InsufficientPoints(short.detail, field="points") from None
         legs = legs_of((available(token), command.points), (ADJUSTMENT, -command.points))
-        for a in allocations:
-            lots[a.lot_id].take(a.points)
-            session.save_lot(lots[a.lot_id])
-            session.add_allocation(posting_id=posting_id, lot_id=a.lot_id, points=a.points)
+        consume(session, lots, allocations, posting_id=posting_id)
     session.add_posting(id=posting_id, kind="adjust", key=key, token=token, at=now, memo=memo, legs=legs)
     member.balances = member.balances.apply(legs)
     session.save_member(member)

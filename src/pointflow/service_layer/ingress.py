@@ -8,7 +8,7 @@ from typing import Any
 
 from pointflow.domain.errors import InvalidEvent
 from pointflow.domain.events import CanonicalEvent
-from pointflow.service_layer.accrual import AccrualDeps, Outcome, Status, ingest
+from pointflow.service_layer.accrual import LedgerDeps, Outcome, Status, ingest
 from pointflow.service_layer.ports import Connector, DecodeLimits, QuarantinePort
 
 
@@ -36,7 +36,7 @@ def receive(
     items: Sequence[RawEvent],
     *,
     connector: Connector,
-    deps: AccrualDeps,
+    deps: LedgerDeps,
     quarantine: QuarantinePort,
     actor: str,
 ) -> list[ItemResult]:
@@ -57,12 +57,12 @@ def receive(
     return [results[i] for i in range(len(items))]
 
 
-def _limits(deps: AccrualDeps) -> DecodeLimits:
+def _limits(deps: LedgerDeps) -> DecodeLimits:
     limits = deps.programme().programme.limits
     return DecodeLimits(limits.max_transaction_amount, limits.max_future_skew_hours)
 
 
-def _decode(item: RawEvent, connector: Connector, limits: DecodeLimits, deps: AccrualDeps) -> CanonicalEvent:
+def _decode(item: RawEvent, connector: Connector, limits: DecodeLimits, deps: LedgerDeps) -> CanonicalEvent:
     if item.parse_error is not None:
         raise InvalidEvent(item.parse_error, field="<body>")
     return connector.decode(item.payload, limits=limits, now=deps.clock)
@@ -74,7 +74,7 @@ def _settled(
     outcome: Outcome,
     connector: Connector,
     quarantine: QuarantinePort,
-    deps: AccrualDeps,
+    deps: LedgerDeps,
 ) -> ItemResult:
     if outcome.status in ("conflict", "rejected"):
         field = connector.native_field(outcome.field) if outcome.field else None
@@ -91,7 +91,7 @@ def _quarantined(
     index: int,
     connector: Connector,
     quarantine: QuarantinePort,
-    deps: AccrualDeps,
+    deps: LedgerDeps,
     reason: str,
     field: str | None,
     *,

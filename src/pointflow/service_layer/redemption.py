@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -13,10 +12,10 @@ from pointflow.domain.errors import IdempotencyConflict, InsufficientPoints, Unk
 from pointflow.domain.ids import new_id
 from pointflow.domain.ledger import plan_redemption
 from pointflow.domain.members import Member
-from pointflow.domain.money import CustomerToken
 from pointflow.domain.programme import Reward
-from pointflow.service_layer.accrual import ActiveProgramme
-from pointflow.service_layer.ports import LedgerSession, LedgerSessions
+from pointflow.service_layer.accrual import ActiveProgramme, LedgerDeps
+from pointflow.service_layer.lots import consume
+from pointflow.service_layer.ports import LedgerSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +41,11 @@ class Redemption:
 def redeem(
     command: Redeem,
     *,
-    sessions: LedgerSessions,
-    active: ActiveProgramme,
-    tokenise: Callable[[str], CustomerToken],
-    clock: Callable[[], datetime],
+    deps: LedgerDeps,
     actor: str,
 ) -> Redemption:
     """Move points from the member's available lots to `redeemed`, first-expiring-first."""
+    sessions, active, tokenise, clock = deps.sessions, deps.programme(), deps.tokenise, deps.clock
     token = tokenise(command.customer_id)
     reward = _reward(active, command.reward_id)
     request_hash = hashlib.sha256(f"{command.reward_id}|{command.quantity}".encode()).hexdigest()
@@ -118,10 +115,7 @@ def _apply(
         memo=f"{command.quantity} × {reward.id}",
         legs=legs,
     )
-    for allocation in allocations:
-        lots[allocation.lot_id].take(allocation.points)
-        session.save_lot(lots[allocation.lot_id])
-        session.add_allocation(posting_id=posting_id, lot_id=allocation.lot_id, points=allocation.points)
+    consume(session, lots, allocations, posting_id=posting_id)
     member.balances = member.balances.apply(legs)
     session.save_member(member)
     value = reward.value * command.quantity

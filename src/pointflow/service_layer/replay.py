@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from pointflow.service_layer.accrual import AccrualDeps
+from pointflow.service_layer.accrual import LedgerDeps
 from pointflow.service_layer.ingress import ItemResult, RawEvent, receive
 from pointflow.service_layer.ports import Connector
 
@@ -49,7 +49,7 @@ def raw_event(raw: str) -> RawEvent:
 
 
 def replay(
-    item: QuarantinedLike, *, connector: Connector, deps: AccrualDeps, admin: QuarantineAdmin, actor: str
+    item: QuarantinedLike, *, connector: Connector, deps: LedgerDeps, admin: QuarantineAdmin, actor: str
 ) -> ItemResult:
     capture = _Capture()
     result = receive([raw_event(item.raw)], connector=connector, deps=deps, quarantine=capture, actor=actor)[

@@ -49,7 +49,7 @@ def _processor(container: Container) -> Process:
         return receive(
             items,
             connector=connector,
-            deps=container.accrual_deps(),
+            deps=container.ledger_deps(),
             quarantine=container.quarantine,
             actor=actor,
         )

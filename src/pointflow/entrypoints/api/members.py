@@ -103,10 +103,7 @@ async def post_redemption(
         done = await run_in_threadpool(
             redeem,
             command,
-            sessions=container.sessions,
-            active=container.programmes.active(),
-            tokenise=container.tokeniser.token,
-            clock=container.clock,
+            deps=container.ledger_deps(),
             actor=f"api-key:{caller.id}",
         )
     except Exception:
@@ -141,10 +138,7 @@ async def post_adjustment(
     done = await run_in_threadpool(
         adjust,
         Adjust(customer_id, body.points, body.reason, idempotency_key),
-        sessions=container.sessions,
-        active=container.programmes.active(),
-        tokenise=container.tokeniser.token,
-        clock=container.clock,
+        deps=container.ledger_deps(),
         actor=f"api-key:{caller.id}",
     )
     payload = {
