@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import islice
 
-from pointflow.service_layer.ingress import RawEvent
+from pointflow.service_layer.ports import RawEvent
 from pointflow.sim.bank import Event, generate
 
 MONTHS = 3

@@ -29,7 +29,7 @@ from pointflow.adapters.db.tables import (
     postings,
     reversals,
 )
-from pointflow.service_layer.ingress import RawEvent
+from pointflow.service_layer.ports import RawEvent
 
 Row = dict[str, Any]
 Batches = list[dict[str, list[Row]]]

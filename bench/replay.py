@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from bench.events import batches
 from pointflow.adapters.connectors import CONNECTORS
 from pointflow.bootstrap import Container
-from pointflow.service_layer.ingress import RawEvent, receive
+from pointflow.service_layer.ingress import receive
+from pointflow.service_layer.ports import RawEvent
 
 BATCH_SIZE = 500  # what `pointflow ingest` commits together
 

@@ -19,7 +19,7 @@ from bench import http_load, raw_insert, report
 from bench.databases import DEFAULT_POSTGRES, Databases, databases, open_container, postgres_version
 from bench.events import render, synthetic
 from bench.replay import BATCH_SIZE, replay
-from pointflow.service_layer.ingress import RawEvent
+from pointflow.service_layer.ports import RawEvent
 
 console = Console(highlight=False, width=120)
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from pointflow.adapters.connectors.generic import GenericConnector
 from pointflow.bootstrap import Container
-from pointflow.service_layer.ingress import ItemResult, RawEvent, receive
+from pointflow.service_layer.ingress import ItemResult, receive
+from pointflow.service_layer.ports import RawEvent
 
 EXAMPLE = (
     '{"event_type":"transaction.posted","transaction_id":"txn_789012","account_id":"acc_123456",'

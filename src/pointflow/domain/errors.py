@@ -20,6 +20,12 @@ class InvalidEvent(DomainError):
     title = "Invalid event"
 
 
+class NotATransaction(DomainError):
+    """A well-formed native event that carries no posting (a client created, an account approved)."""
+
+    title = "Not a transaction"
+
+
 class DuplicateConflict(DomainError):
     """The same source id arrived again with different content."""
 

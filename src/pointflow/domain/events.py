@@ -75,7 +75,7 @@ class TransactionPosted:
     merchant_country: str | None = None
     channel: Channel = Channel.OTHER
     description: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)  # e.g. mcc_source=inferred, bank_transaction_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,7 @@ def event_record(event: CanonicalEvent) -> dict[str, str | None]:
             "merchant_country": event.merchant_country,
             "channel": event.channel.value,
             "description": event.description,
+            **{f"extra.{key}": value for key, value in sorted(event.extra.items())},
         }
     return {
         "event_type": "transaction.reversed",

@@ -21,8 +21,8 @@ from pointflow.adapters.db.apikey_store import Role
 from pointflow.bootstrap import Container, bootstrap
 from pointflow.config import Settings
 from pointflow.service_layer import jobs
-from pointflow.service_layer.ingress import RawEvent, receive
-from pointflow.service_layer.replay import raw_event
+from pointflow.service_layer.ingress import receive
+from pointflow.service_layer.ports import RawEvent
 from pointflow.sim.bank import generate
 
 console = Console()
@@ -72,7 +72,7 @@ def _history_start(months: int) -> date:
 
 def _ingest_history(container: Container, customers: int, months: int) -> None:
     deps, connector = container.ledger_deps(), GenericConnector()
-    events = [raw_event(EXAMPLE)]
+    events = connector.split(EXAMPLE.encode())
     events += [RawEvent(json.dumps(e), e) for e in generate(customers, months, _history_start(months))]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as bar:

@@ -8,17 +8,23 @@ from itertools import islice
 from pathlib import Path
 
 from pointflow.service_layer.accrual import LedgerDeps
-from pointflow.service_layer.ingress import RawEvent, receive
-from pointflow.service_layer.ports import Connector, QuarantinePort
-from pointflow.service_layer.replay import raw_event
+from pointflow.service_layer.ingress import receive
+from pointflow.service_layer.ports import Connector, QuarantinePort, RawEvent
 
 
-def iter_lines(paths: Iterable[Path]) -> Iterator[RawEvent]:
+def iter_items(paths: Iterable[Path], connector: Connector) -> Iterator[RawEvent]:
+    """JSON lines are cut line by line; any other file is one native document (a camt file, say)."""
     for path in paths:
-        with path.open(encoding="utf-8", errors="replace") as handle:
+        if path.suffix.lower() not in _LINE_FORMATS:
+            yield from connector.split(path.read_bytes())
+            continue
+        with path.open("rb") as handle:
             for line in handle:
                 if line.strip():
-                    yield raw_event(line.rstrip("\n"))
+                    yield from connector.split(line.rstrip(b"\r\n"))
+
+
+_LINE_FORMATS = {".jsonl", ".ndjson", ".txt", ".log"}
 
 
 def batched(items: Iterator[RawEvent], size: int) -> Iterator[list[RawEvent]]:
@@ -37,7 +43,7 @@ def ingest_files(
 ) -> Counter[str]:
     """Ingest every line; returns how many items ended in each status."""
     counts: Counter[str] = Counter()
-    for chunk in batched(iter_lines(paths), batch_size):
+    for chunk in batched(iter_items(paths, connector), batch_size):
         results = receive(chunk, connector=connector, deps=deps, quarantine=quarantine, actor="cli:ingest")
         counts.update(r.status for r in results)
         counts["points"] += sum(r.points for r in results if r.points > 0)

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
-from pointflow.domain.errors import InvalidEvent
+from pointflow.domain.errors import InvalidEvent, NotATransaction
 from pointflow.domain.events import CanonicalEvent
 from pointflow.service_layer.accrual import LedgerDeps, Outcome, Status, ingest
-from pointflow.service_layer.ports import Connector, DecodeLimits, QuarantinePort
-
-
-@dataclass(frozen=True, slots=True)
-class RawEvent:
-    """One inbound item: its exact text (kept for the quarantine) and, if it parsed, the payload."""
-
-    raw: str
-    payload: Any = None
-    parse_error: str | None = None
+from pointflow.service_layer.ports import Connector, DecodeLimits, QuarantinePort, RawEvent
 
 
 @dataclass(frozen=True, slots=True)
 class ItemResult:
     index: int
-    status: Status
+    status: Status | Literal["ignored"]
     source_id: str | None
     points: int = 0
     detail: str | None = None
@@ -47,6 +38,9 @@ def receive(
     for index, item in enumerate(items):
         try:
             decoded.append((index, _decode(item, connector, limits, deps)))
+        except NotATransaction as skipped:
+            source_id = connector.source_id(item.payload)
+            results[index] = ItemResult(index, "ignored", source_id, detail=skipped.detail)
         except InvalidEvent as problem:
             results[index] = _quarantined(
                 item, index, connector, quarantine, deps, problem.detail, problem.field

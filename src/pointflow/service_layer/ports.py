@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from pointflow.domain.core import AccountBalance, CustomerMaster, WriteBack
 from pointflow.domain.events import CanonicalEvent
 from pointflow.domain.ledger import Leg
 from pointflow.domain.members import AccrualRecord, Lot, Member
@@ -87,11 +88,34 @@ class DecodeLimits:
     max_future_skew_hours: int
 
 
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """One inbound item: its exact text (kept for the quarantine) and, if it parsed, the payload."""
+
+    raw: str
+    payload: Any = None
+    parse_error: str | None = None
+
+
 class Connector(Protocol):
+    """Decodes one core platform's native payloads; pure, so that it runs the same behind every ingress."""
+
     name: str
 
+    def split(self, body: bytes) -> list[RawEvent]:
+        """Cut one native document (an object, an array, a camt file, a stream batch) into items.
+
+        Each item's `raw` is text that `split(raw.encode())` turns back into that same item, so that the
+        quarantine can replay it. A document that cannot be read becomes one item with `parse_error` set.
+        """
+        ...
+
     def decode(self, payload: Any, *, limits: DecodeLimits, now: Callable[[], datetime]) -> CanonicalEvent:
-        """Turn one native payload into one canonical event, or raise InvalidEvent naming the field."""
+        """Turn one item's payload into a canonical event.
+
+        Raises InvalidEvent naming the field, or NotATransaction for a well-formed event that carries no
+        posting (a client created, an account approved).
+        """
         ...
 
     def native_field(self, canonical: str) -> str:
@@ -100,4 +124,29 @@ class Connector(Protocol):
 
     def source_id(self, payload: Any) -> str | None:
         """The payload's own id if it can be read, for the quarantine listing."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HttpCall:
+    """A request to a core platform's API, built without I/O so that it can be tested and queued."""
+
+    method: str
+    path: str
+    json: Any = None
+    params: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = None
+
+
+class CoreApi(Protocol):
+    """A platform's REST surface as request builders and response parsers; an HTTP adapter sends them."""
+
+    name: str
+
+    def customer_request(self, customer_id: str) -> HttpCall: ...
+    def parse_customer(self, body: Any) -> CustomerMaster: ...
+    def balances_request(self, customer_id: str) -> HttpCall: ...
+    def parse_balances(self, body: Any) -> list[AccountBalance]: ...
+    def write_back_request(self, message: WriteBack) -> HttpCall:
+        """The call that applies `message`; it carries `message.key` so that the core applies it once."""
         ...

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Protocol
 
 from pointflow.service_layer.accrual import LedgerDeps
-from pointflow.service_layer.ingress import ItemResult, RawEvent, receive
+from pointflow.service_layer.ingress import ItemResult, receive
 from pointflow.service_layer.ports import Connector
 
 
@@ -41,20 +39,12 @@ class _Capture:
         return ""
 
 
-def raw_event(raw: str) -> RawEvent:
-    try:
-        return RawEvent(raw, json.loads(raw, parse_float=Decimal))
-    except json.JSONDecodeError as error:
-        return RawEvent(raw, None, f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}")
-
-
 def replay(
     item: QuarantinedLike, *, connector: Connector, deps: LedgerDeps, admin: QuarantineAdmin, actor: str
 ) -> ItemResult:
     capture = _Capture()
-    result = receive([raw_event(item.raw)], connector=connector, deps=deps, quarantine=capture, actor=actor)[
-        0
-    ]
+    items = connector.split(item.raw.encode())
+    result = receive(items, connector=connector, deps=deps, quarantine=capture, actor=actor)[0]
     if capture.failures:
         reason, failed_field = capture.failures[0]
         admin.failed_again(item.id, reason=reason, field=failed_field)

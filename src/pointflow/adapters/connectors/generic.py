@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pointflow.adapters.connectors import fields as f
@@ -19,7 +21,7 @@ from pointflow.domain.events import (
     TransactionType,
 )
 from pointflow.domain.money import Money
-from pointflow.service_layer.ports import DecodeLimits
+from pointflow.service_layer.ports import DecodeLimits, RawEvent
 
 _REVERSAL_TYPES = {
     "transaction.reversed": ReversalKind.REVERSAL,
@@ -40,6 +42,18 @@ _NATIVE_NAMES = {
 
 class GenericConnector:
     name = "generic"
+
+    def split(self, body: bytes) -> list[RawEvent]:
+        """One JSON object, or a JSON array of them; numbers stay exact (Decimal, never float)."""
+        text = body.decode("utf-8", errors="replace")
+        try:
+            parsed = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as error:
+            detail = f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
+            return [RawEvent(text, None, detail)]
+        if not isinstance(parsed, list):
+            return [RawEvent(text, parsed)]
+        return [RawEvent(json.dumps(item, default=str), item) for item in parsed]
 
     def native_field(self, canonical: str) -> str:
         return _NATIVE_NAMES.get(canonical, canonical)

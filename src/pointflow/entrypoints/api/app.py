@@ -13,8 +13,8 @@ from pointflow.bootstrap import Container
 from pointflow.entrypoints.api import events, members, ops, problems
 from pointflow.entrypoints.api.batching import IngestBatcher, Process
 from pointflow.entrypoints.api.metrics import Metrics
-from pointflow.service_layer.ingress import ItemResult, RawEvent, receive
-from pointflow.service_layer.ports import Connector
+from pointflow.service_layer.ingress import ItemResult, receive
+from pointflow.service_layer.ports import Connector, RawEvent
 
 
 def create_app(container: Container) -> FastAPI:

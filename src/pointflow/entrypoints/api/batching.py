@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from fastapi.concurrency import run_in_threadpool
 
-from pointflow.service_layer.ingress import ItemResult, RawEvent
-from pointflow.service_layer.ports import Connector
+from pointflow.service_layer.ingress import ItemResult
+from pointflow.service_layer.ports import Connector, RawEvent
 
 Process = Callable[[list[RawEvent], Connector, str], list[ItemResult]]
 

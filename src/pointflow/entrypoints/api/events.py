@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,7 +10,8 @@ from fastapi.responses import JSONResponse
 from pointflow.adapters.connectors import CONNECTORS
 from pointflow.entrypoints.api.deps import ContainerDep, IngestKey
 from pointflow.entrypoints.api.problems import Problem, problem_response
-from pointflow.service_layer.ingress import ItemResult, RawEvent
+from pointflow.service_layer.ingress import ItemResult
+from pointflow.service_layer.ports import Connector, RawEvent
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -29,22 +28,14 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def parse_items(body: bytes, max_items: int) -> tuple[list[RawEvent], bool]:
-    """Split a body into raw items; a body that is not JSON becomes one item carrying the parse error."""
-    text = body.decode("utf-8", errors="replace")
-    try:
-        parsed = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        return [
-            RawEvent(text, None, f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}")
-        ], False
-    if not isinstance(parsed, list):
-        return [RawEvent(text, parsed)], False
-    if not parsed:
-        raise Problem(422, "Empty batch", "the JSON array holds no events", field="<body>")
-    if len(parsed) > max_items:
+def split_items(body: bytes, connector: Connector, max_items: int) -> tuple[list[RawEvent], bool]:
+    """The connector cuts the body into items; an array or a multi-entry document answers per item."""
+    items = connector.split(body)
+    if not items:
+        raise Problem(422, "Empty batch", "the body holds no events", field="<body>")
+    if len(items) > max_items:
         raise Problem(413, "Batch too large", f"at most {max_items} events per request", field="<body>")
-    return [RawEvent(json.dumps(item, default=str), item) for item in parsed], True
+    return items, len(items) > 1 or body.lstrip().startswith(b"[")
 
 
 _GENERIC_EVENT: dict[str, Any] = {
@@ -118,7 +109,7 @@ async def post_events(
         raise Problem(404, "Unknown connector", f"no connector named {connector!r}", field="connector")
     limits = container.programmes.active().programme.limits  # cached; re-read at most once a second
     body = await read_body(request, min(container.settings.max_body_bytes, limits.max_body_bytes))
-    items, is_batch = parse_items(body, limits.max_batch_events)
+    items, is_batch = split_items(body, decoder, limits.max_batch_events)
     results = await request.app.state.batcher.submit(items, decoder, f"api-key:{caller.id}")
     _count(request, connector, results)
     return _batch_response(results) if is_batch else _single_response(results[0])
