@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from sqlalchemy.engine import make_url
 
+from pointflow.adapters.connectors import CONNECTORS, CORE_APIS
+from pointflow.adapters.core_http import HttpCore, core_client
 from pointflow.adapters.db.apikey_store import ApiKeyStore
 from pointflow.adapters.db.engine import Database, connect
 from pointflow.adapters.db.ledger_session import SqlLedgerSessions
 from pointflow.adapters.db.migrate import upgrade
+from pointflow.adapters.db.outbox_store import SqlOutbox
 from pointflow.adapters.db.programme_store import NoProgramme, ProgrammeStore
 from pointflow.adapters.db.quarantine_store import SqlQuarantine
 from pointflow.adapters.mcc import mcc_range
 from pointflow.adapters.programme_file import sample_programme_path
 from pointflow.config import Settings
+from pointflow.domain.delivery import Backoff
 from pointflow.governance.identity import Tokeniser
 from pointflow.service_layer.accrual import LedgerDeps
+from pointflow.service_layer.ports import Connector
 
 Clock = Callable[[], datetime]
 
@@ -35,6 +41,7 @@ class Container:
     sessions: SqlLedgerSessions
     programmes: ProgrammeStore
     quarantine: SqlQuarantine
+    outbox: SqlOutbox
     api_keys: ApiKeyStore
     tokeniser: Tokeniser
     clock: Clock
@@ -48,8 +55,33 @@ class Container:
             clock=self.clock,
         )
 
+    def connector(self, name: str) -> Connector | None:
+        return CONNECTORS.get(name)
+
+    def backoff(self) -> Backoff:
+        s = self.settings
+        return Backoff(base_seconds=s.outbox_backoff_seconds, max_attempts=s.outbox_max_attempts)
+
+    def core(self, client: httpx.Client | None = None) -> HttpCore:
+        """The configured core platform's API; raises CoreNotConfigured naming the missing setting."""
+        s = self.settings
+        if s.core_platform is None or s.core_url is None:
+            raise CoreNotConfigured("set POINTFLOW_CORE_PLATFORM and POINTFLOW_CORE_URL")
+        api = CORE_APIS.get(s.core_platform)
+        if api is None:
+            known = ", ".join(sorted(CORE_APIS)) or "none"
+            raise CoreNotConfigured(
+                f"POINTFLOW_CORE_PLATFORM {s.core_platform!r} has no API (known: {known})"
+            )
+        token = s.core_token.get_secret_value() if s.core_token else None
+        return HttpCore(api, client or core_client(s.core_url, token=token))
+
     def close(self) -> None:
         self.db.dispose()
+
+
+class CoreNotConfigured(Exception):
+    """Write-back or enrichment was asked for, but no core platform is configured."""
 
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migrate: bool = True) -> Container:
@@ -64,6 +96,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
         sessions=SqlLedgerSessions(db),
         programmes=ProgrammeStore(db, clock),
         quarantine=SqlQuarantine(db),
+        outbox=SqlOutbox(db, lease=timedelta(seconds=settings.outbox_lease_seconds)),
         api_keys=ApiKeyStore(db),
         tokeniser=Tokeniser(settings.pseudonym_secret.get_secret_value().encode()),
         clock=clock,

@@ -22,6 +22,16 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     max_body_bytes: int = 1_048_576
+    # The core platform that write-backs go to (a connector name such as "mambu") and its API.
+    core_platform: str | None = None
+    core_url: str | None = None
+    core_token: SecretStr | None = None
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: float = 2.0
+    outbox_lease_seconds: float = 60.0  # how long a message taken by a dispatcher that died stays invisible
+    # Shared secrets for signed webhooks, per connector: {"mambu": "…"}; a connector without one refuses them.
+    webhook_secrets: dict[str, SecretStr] = {}
+    webhook_tolerance_seconds: int = 300
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:

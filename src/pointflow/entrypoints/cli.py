@@ -21,6 +21,7 @@ from pointflow.adapters.db.apikey_store import Role
 from pointflow.adapters.db.audit_store import iter_entries, read_head
 from pointflow.bootstrap import Container, bootstrap
 from pointflow.entrypoints import cli_demo
+from pointflow.entrypoints.cli_outbox import outbox_app
 from pointflow.entrypoints.file_ingest import ingest_files
 from pointflow.governance.audit import verify_chain
 from pointflow.service_layer import jobs
@@ -41,6 +42,7 @@ for sub, name in (
     (apikey_app, "apikey"),
     (programme_app, "programme"),
     (jobs_app, "jobs"),
+    (outbox_app, "outbox"),
 ):
     app.add_typer(sub, name=name)
 app.command("demo")(cli_demo.demo)

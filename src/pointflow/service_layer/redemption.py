@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pointflow.domain.core import WriteBackKind
 from pointflow.domain.errors import IdempotencyConflict, InsufficientPoints, UnknownReward
 from pointflow.domain.ids import new_id
 from pointflow.domain.ledger import plan_redemption
@@ -15,6 +16,7 @@ from pointflow.domain.members import Member
 from pointflow.domain.programme import Reward
 from pointflow.service_layer.accrual import ActiveProgramme, LedgerDeps
 from pointflow.service_layer.lots import consume
+from pointflow.service_layer.outbox import enqueue
 from pointflow.service_layer.ports import LedgerSession
 
 
@@ -135,6 +137,7 @@ def _apply(
             "created_at": now,
         },
     )
+    _write_back(session, member.token, reward, command.quantity, points, value, currency, redemption_id, now)
     session.audit(
         at=now,
         actor=actor,
@@ -156,4 +159,35 @@ def _apply(
         currency,
         member.balances.available,
         replayed=False,
+    )
+
+
+def _write_back(
+    session: LedgerSession,
+    token: str,
+    reward: Reward,
+    quantity: int,
+    points: int,
+    value: Decimal,
+    currency: str,
+    redemption_id: str,
+    now: datetime,
+) -> None:
+    """Tell the core about the reward in the same transaction, so it is told if and only if it happened."""
+    enqueue(
+        session,
+        kind=WriteBackKind.POINTS_CREDITED,
+        key=f"pointflow-redemption-{redemption_id}",
+        token=token,
+        at=now,
+        values={
+            "redemption_id": redemption_id,
+            "reward_id": reward.id,
+            "reward_name": reward.name,
+            "reward_kind": reward.kind,
+            "quantity": str(quantity),
+            "points": str(points),
+            "value": str(value),
+            "currency": currency,
+        },
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
+from pointflow.domain.core import WriteBackKind
 from pointflow.domain.programme import Programme, Tier
 from pointflow.service_layer.jobs import JobResult
-from pointflow.service_layer.ports import LedgerSessions
+from pointflow.service_layer.outbox import enqueue
+from pointflow.service_layer.ports import LedgerSession, LedgerSessions
 
 _PAGE = 5000
 QUALIFYING_DAYS = 365
@@ -38,21 +40,31 @@ def evaluate_tiers(
             for token, current, qualifying in page:
                 target = tier_for(tiers, qualifying).name
                 if target != current:
-                    session.set_tier(token, target)
-                    session.audit(
-                        at=now,
-                        actor="job:tiers",
-                        action="tier.changed",
-                        subject=f"member:{token}",
-                        details={
-                            "from": current,
-                            "to": target,
-                            "qualifying_points": qualifying,
-                            "as_of": as_of.isoformat(),
-                        },
-                    )
+                    _change_tier(session, token, current, target, qualifying, as_of, now)
                     changed += 1
             evaluated += len(page)
             if len(page) < _PAGE:
                 return JobResult("tiers", as_of, evaluated, changed)
             after = page[-1][0]
+
+
+def _change_tier(
+    session: LedgerSession, token: str, current: str, target: str, qualifying: int, as_of: date, now: datetime
+) -> None:
+    """The new tier, its audit record and the flag for the core, in the job's transaction."""
+    session.set_tier(token, target)
+    session.audit(
+        at=now,
+        actor="job:tiers",
+        action="tier.changed",
+        subject=f"member:{token}",
+        details={"from": current, "to": target, "qualifying_points": qualifying, "as_of": as_of.isoformat()},
+    )
+    enqueue(
+        session,
+        kind=WriteBackKind.FLAG,
+        key=f"pointflow-tier-{token}-{as_of.isoformat()}-{target}",
+        token=token,
+        at=now,
+        values={"flag": "loyalty_tier", "value": target, "previous": current},
+    )

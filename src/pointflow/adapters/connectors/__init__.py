@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pointflow.adapters.connectors.generic import GenericConnector
-from pointflow.service_layer.ports import Connector
+from pointflow.adapters.connectors.generic_api import GenericCoreApi
+from pointflow.service_layer.ports import Connector, CoreApi
 
 CONNECTORS: dict[str, Connector] = {c.name: c for c in (GenericConnector(),)}
+CORE_APIS: dict[str, CoreApi] = {a.name: a for a in (GenericCoreApi(),)}

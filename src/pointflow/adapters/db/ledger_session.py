@@ -20,7 +20,7 @@ from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
 from pointflow.domain.money import CustomerToken
 from pointflow.service_layer.ports import InboxKey, UsageKey, WriteConflict
 
-_OTHER_TABLES = {"redemptions", "job_runs"}
+_OTHER_TABLES = {"redemptions", "job_runs", "outbox"}
 
 
 class SqlLedgerSession:

@@ -298,6 +298,23 @@ quarantine = Table(
     Index("ix_quarantine_status", "status", "received_at"),
 )
 
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("key", String(160), nullable=False, unique=True),  # the receiver's idempotency key
+    Column("kind", String(32), nullable=False),  # points_credited | offer | flag
+    Column("token", String(64), nullable=False),  # resolved to the core's customer id only on delivery
+    Column("body", Text, nullable=False),  # JSON: account id and the values to write
+    Column("created_at", TS, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | delivered | dead
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("last_error", Text),
+    Column("delivered_at", TS),
+    Index("ix_outbox_due", "state", "next_attempt_at"),
+)
+
 api_keys = Table(
     "api_keys",
     metadata,

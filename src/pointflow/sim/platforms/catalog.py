@@ -1,0 +1,8 @@
+"""Every platform the sandbox bank can speak, by connector name."""
+
+from __future__ import annotations
+
+from pointflow.sim.platforms import SandboxPlatform
+from pointflow.sim.platforms.generic import GenericSandbox
+
+PLATFORMS: dict[str, SandboxPlatform] = {p.name: p for p in (GenericSandbox(),)}

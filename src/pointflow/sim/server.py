@@ -1,0 +1,46 @@
+"""The sandbox bank over HTTP: a platform's API (customer master, balances, write-backs) as an ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from pointflow.sim.platforms import SandboxPlatform
+from pointflow.sim.sandbox import SandboxBank
+
+
+def sandbox_app(platform: SandboxPlatform, bank: SandboxBank, *, reply_delay: float = 0.0) -> Starlette:
+    """`reply_delay` holds each answer after the bank has acted, to widen the window in which a caller can
+    die between the bank applying a write-back and the caller hearing so (the at-least-once test)."""
+
+    async def applied(_: Request) -> JSONResponse:
+        rows = [
+            {"key": a.key, "kind": a.kind, "customer_id": a.customer_id, "deliveries": bank.deliveries[a.key]}
+            for a in bank.applied()
+        ]
+        return JSONResponse({"platform": platform.name, "write_backs": rows})
+
+    async def call(request: Request) -> JSONResponse:
+        raw = await request.body()
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            return JSONResponse({"error": "bad_request", "detail": "body is not JSON"}, status_code=400)
+        status, answer = platform.answer(request.method, request.url.path, body, bank)
+        if reply_delay:
+            await asyncio.sleep(reply_delay)
+        return JSONResponse(answer, status_code=status)
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    return Starlette(
+        routes=[
+            Route("/_sandbox/write-backs", applied, methods=["GET"]),
+            Route("/{path:path}", call, methods=methods),
+        ]
+    )
