@@ -29,8 +29,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 8
     outbox_backoff_seconds: float = 2.0
     outbox_lease_seconds: float = 60.0  # how long a message taken by a dispatcher that died stays invisible
-    # Shared secrets for signed webhooks, per connector: {"mambu": "…"}; a connector without one refuses them.
-    webhook_secrets: dict[str, SecretStr] = {}
+    # Shared secrets for signed webhooks, per connector: {"mambu": ["current", "previous"]} so that a secret
+    # rotates without refusing the sender's in-flight calls; a connector without one refuses webhooks.
+    webhook_secrets: dict[str, list[SecretStr]] = {}
     webhook_tolerance_seconds: int = 300
 
     @model_validator(mode="after")

@@ -119,7 +119,13 @@ def test_a_batch_reports_each_item(client: TestClient, container: Container) -> 
     batch = [good, good, {**purchase(customer, "5.00"), "currency": "ABC"}]
     response = client.post("/v1/events/generic", json=batch, headers=key(container, Role.INGEST))
     assert response.status_code == 200
-    assert response.json()["counts"] == {"accepted": 1, "duplicate": 1, "conflict": 0, "rejected": 1}
+    assert response.json()["counts"] == {
+        "accepted": 1,
+        "duplicate": 1,
+        "ignored": 0,
+        "conflict": 0,
+        "rejected": 1,
+    }
     assert response.json()["results"][2]["field"] == "currency"
 
 

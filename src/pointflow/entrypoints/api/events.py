@@ -8,8 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from pointflow.adapters.connectors import CONNECTORS
+from pointflow.bootstrap import Container
 from pointflow.entrypoints.api.deps import ContainerDep, IngestKey
 from pointflow.entrypoints.api.problems import Problem, problem_response
+from pointflow.governance import signatures
 from pointflow.service_layer.ingress import ItemResult
 from pointflow.service_layer.ports import Connector, RawEvent
 
@@ -89,29 +91,89 @@ _BODY = {
 }
 
 
+_INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "a batch's per-item results, or a duplicate with no second effect"},
+    202: {"description": "accepted"},
+    409: {"description": "conflicting duplicate (problem+json naming the field)"},
+    413: {"description": "body or batch too large"},
+    422: {"description": "invalid event (problem+json naming the field); quarantined"},
+}
+
+
 @router.post(
     "/events/{connector}",
     summary="Ingest one event or a batch (JSON array) in the connector's native format",
-    responses={
-        200: {"description": "a batch's per-item results, or a duplicate with no second effect"},
-        202: {"description": "accepted"},
-        409: {"description": "conflicting duplicate (problem+json naming the field)"},
-        413: {"description": "body or batch too large"},
-        422: {"description": "invalid event (problem+json naming the field); quarantined"},
-    },
+    responses=_INGEST_RESPONSES,
     openapi_extra={"requestBody": _BODY},
 )
 async def post_events(
     connector: str, request: Request, container: ContainerDep, caller: IngestKey
 ) -> JSONResponse:
-    decoder = CONNECTORS.get(connector)
-    if decoder is None:
-        raise Problem(404, "Unknown connector", f"no connector named {connector!r}", field="connector")
+    decoder = _connector(connector)
     limits = container.programmes.active().programme.limits  # cached; re-read at most once a second
     body = await read_body(request, min(container.settings.max_body_bytes, limits.max_body_bytes))
-    items, is_batch = split_items(body, decoder, limits.max_batch_events)
-    results = await request.app.state.batcher.submit(items, decoder, f"api-key:{caller.id}")
-    _count(request, connector, results)
+    return await ingest_body(request, decoder, body, f"api-key:{caller.id}", limits.max_batch_events)
+
+
+@router.post(
+    "/webhooks/{connector}",
+    summary="A core platform's webhook, signed with HMAC-SHA256 (X-Pointflow-Signature: t=…,v1=…)",
+    responses={
+        401: {"description": "signature missing, stale or wrong (problem+json); the body is quarantined"},
+        403: {"description": "no webhook secret is configured for this connector"},
+        **_INGEST_RESPONSES,
+    },
+)
+async def post_webhook(connector: str, request: Request, container: ContainerDep) -> JSONResponse:
+    decoder = _connector(connector)
+    secrets = container.settings.webhook_secrets.get(connector)
+    if secrets is None:
+        detail = f"webhooks for {connector!r} are not enabled: set it in POINTFLOW_WEBHOOK_SECRETS"
+        raise Problem(403, "Webhook not enabled", detail, field="connector")
+    limits = container.programmes.active().programme.limits
+    body = await read_body(request, min(container.settings.max_body_bytes, limits.max_body_bytes))
+    try:
+        signatures.verify(
+            [secret.get_secret_value() for secret in secrets],
+            request.headers.get(signatures.HEADER),
+            body,
+            now=container.clock(),
+            tolerance_seconds=container.settings.webhook_tolerance_seconds,
+        )
+    except signatures.SignatureInvalid as refused:
+        qid = _quarantine_unsigned(container, connector, body, refused)
+        return problem_response(401, refused.title, refused.detail, field=refused.field, quarantine_id=qid)
+    return await ingest_body(request, decoder, body, f"webhook:{connector}", limits.max_batch_events)
+
+
+def _connector(name: str) -> Connector:
+    decoder = CONNECTORS.get(name)
+    if decoder is None:
+        raise Problem(404, "Unknown connector", f"no connector named {name!r}", field="connector")
+    return decoder
+
+
+def _quarantine_unsigned(
+    container: Container, connector: str, body: bytes, refused: signatures.SignatureInvalid
+) -> str:
+    """Kept, not applied: an operator can look, fix the sender's secret, and replay."""
+    return container.quarantine.add(
+        connector=connector,
+        raw=body.decode("utf-8", errors="replace"),
+        reason=f"signature: {refused.detail}",
+        field=refused.field,
+        source_id=None,
+        at=container.clock(),
+    )
+
+
+async def ingest_body(
+    request: Request, decoder: Connector, body: bytes, actor: str, max_items: int
+) -> JSONResponse:
+    """The one path from a request body to the ledger, shared by the API-key and the webhook routes."""
+    items, is_batch = split_items(body, decoder, max_items)
+    results = await request.app.state.batcher.submit(items, decoder, actor)
+    _count(request, decoder.name, results)
     return _batch_response(results) if is_batch else _single_response(results[0])
 
 
@@ -153,6 +215,7 @@ def _single_response(r: ItemResult) -> JSONResponse:
 
 def _batch_response(results: list[ItemResult]) -> JSONResponse:
     counts = {
-        s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "conflict", "rejected")
+        s: sum(1 for r in results if r.status == s)
+        for s in ("accepted", "duplicate", "ignored", "conflict", "rejected")
     }
     return JSONResponse({"counts": counts, "results": [item_json(r) for r in results]}, status_code=200)
