@@ -82,3 +82,27 @@ def test_jobs_are_idempotent_for_an_as_of_date(env: dict[str, str], tmp_path: Pa
     assert '"points": 100' in first
     assert '"points": 0' in second
     assert '"lots": 0' in run(env, "jobs", "release", "--as-of", "2024-01-01")[1]
+
+
+def test_decode_prints_canonical_events_and_writes_nothing(env: dict[str, str], tmp_path: Path) -> None:
+    native = tmp_path / "feed.jsonl"
+    native.write_text("\n".join([EXAMPLE, json.dumps({**purchase("c1", "5.00"), "currency": "ABC"})]) + "\n")
+    result = CliRunner().invoke(app, ["decode", "--connector", "generic", str(native)], env=env)
+    assert result.exit_code == 1
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(e["source_id"], e["amount"], e["mcc"]) for e in events] == [("txn_789012", "149.99", "5812")]
+    problems = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(p["index"], p["field"]) for p in problems] == [(1, "currency")]
+    code, listing = run(env, "quarantine", "list", "--json")
+    assert (code, listing) == (0, "")
+
+
+def test_outbox_commands_list_and_retry(env: dict[str, str]) -> None:
+    code, listing = run(env, "outbox", "list")
+    assert code == 0
+    assert "the outbox is empty" in listing
+    code, output = run(env, "outbox", "retry")
+    assert (code, output.strip()) == (0, "0 dead letter(s) queued again")
+    code, output = run(env, "outbox", "dispatch", "--once")
+    assert code == 2
+    assert "POINTFLOW_CORE_PLATFORM" in output

@@ -21,6 +21,7 @@ from pointflow.adapters.db.apikey_store import Role
 from pointflow.adapters.db.audit_store import iter_entries, read_head
 from pointflow.bootstrap import Container, bootstrap
 from pointflow.entrypoints import cli_demo
+from pointflow.entrypoints.cli_decode import decode
 from pointflow.entrypoints.cli_outbox import outbox_app
 from pointflow.entrypoints.file_ingest import ingest_files
 from pointflow.governance.audit import verify_chain
@@ -46,6 +47,7 @@ for sub, name in (
 ):
     app.add_typer(sub, name=name)
 app.command("demo")(cli_demo.demo)
+app.command("decode")(decode)
 
 out = Console()
 err = Console(stderr=True)
