@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +14,8 @@ from pointflow.bootstrap import Container, bootstrap
 from pointflow.config import Settings
 from pointflow.entrypoints.api.app import create_app
 from pointflow.governance.signatures import HEADER, sign
+from pointflow.sim.emit import canonical_history, native_documents, post_webhooks
+from pointflow.sim.platforms.generic import GenericSandbox
 from tests.conftest import Clock
 from tests.factories import EXAMPLE, purchase, ref
 
@@ -97,3 +100,23 @@ def test_an_unknown_connector_is_404(signed: tuple[TestClient, Container, Clock]
     answer = post(client, b"{}", sign("x", now(clock), b"{}"), connector="nope")
     assert answer.status_code == 404
     assert answer.json()["field"] == "connector"
+
+
+def test_the_sandbox_bank_feeds_pointflow_through_the_signed_webhook(
+    signed: tuple[TestClient, Container, Clock],
+) -> None:
+    client, container, clock = signed
+    platform = GenericSandbox()
+    events = list(canonical_history(4, 1, date(2024, 4, 1)))
+    documents = list(native_documents(platform, events))
+    statuses = post_webhooks(
+        documents,
+        url="http://testserver",
+        connector="generic",
+        secret="current-secret-0123456789",
+        client=client,
+        clock=lambda: clock().timestamp(),
+    )
+    assert set(statuses) <= {200, 202}
+    assert sum(statuses.values()) == len(events)
+    assert container.quarantine.count() == 0

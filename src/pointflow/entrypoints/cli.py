@@ -23,6 +23,7 @@ from pointflow.bootstrap import Container, bootstrap
 from pointflow.entrypoints import cli_demo
 from pointflow.entrypoints.cli_decode import decode
 from pointflow.entrypoints.cli_outbox import outbox_app
+from pointflow.entrypoints.cli_sim import sim_app
 from pointflow.entrypoints.file_ingest import ingest_files
 from pointflow.governance.audit import verify_chain
 from pointflow.service_layer import jobs
@@ -44,6 +45,7 @@ for sub, name in (
     (programme_app, "programme"),
     (jobs_app, "jobs"),
     (outbox_app, "outbox"),
+    (sim_app, "sim"),
 ):
     app.add_typer(sub, name=name)
 app.command("demo")(cli_demo.demo)
