@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -16,16 +16,23 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pointflow.adapters.connectors.generic import GenericConnector
+from pointflow.adapters.connectors import CONNECTORS, CORE_APIS
 from pointflow.adapters.db.apikey_store import Role
 from pointflow.bootstrap import Container, bootstrap
 from pointflow.config import Settings
+from pointflow.entrypoints import dispatcher
+from pointflow.entrypoints.api.app import create_app
 from pointflow.service_layer import jobs
 from pointflow.service_layer.ingress import receive
-from pointflow.service_layer.ports import RawEvent
-from pointflow.sim.bank import generate
+from pointflow.sim.bank import customers as sandbox_customers
+from pointflow.sim.emit import canonical_history, first_day, native_documents
+from pointflow.sim.platforms import SandboxPlatform
+from pointflow.sim.platforms.catalog import PLATFORMS
+from pointflow.sim.sandbox import SandboxBank
+from pointflow.sim.server import sandbox_app
 
 console = Console()
+DEFAULT_PLATFORM = "generic"
 
 EXAMPLE = (
     '{"event_type":"transaction.posted","transaction_id":"txn_789012","account_id":"acc_123456",'
@@ -40,45 +47,95 @@ def demo(
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds; 0 runs until Ctrl-C")] = 0,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0, or a busy port, picks a free one)")] = 8000,
     database: Annotated[Path, typer.Option(help="SQLite file, recreated")] = Path("var/demo.db"),
+    platform: Annotated[str, typer.Option(help="The sandbox bank's core platform")] = DEFAULT_PLATFORM,
 ) -> None:
-    """Set up a demo bank on SQLite, ingest its history, serve the API and print commands to try."""
+    """Start a sandbox core bank, ingest its history in its native format on SQLite, serve the API, write
+    back to the sandbox through the outbox, and print commands to try."""
+    sandbox = PLATFORMS.get(platform)
+    if sandbox is None:
+        raise typer.BadParameter(f"known platforms: {', '.join(sorted(PLATFORMS))}", param_hint="--platform")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
-    container = bootstrap(Settings(database_url=f"sqlite:///{database}", environment="development"))
-    _ingest_history(container, customers, months)
+    bank = SandboxBank(sandbox_customers(customers))
+    with serving(sandbox_app(sandbox, bank), _free_port()) as bank_url:
+        settings = Settings(
+            database_url=f"sqlite:///{database}",
+            environment="development",
+            core_platform=platform if platform in CORE_APIS else None,
+            core_url=bank_url,
+        )
+        container = bootstrap(settings)
+        try:
+            _run(container, sandbox, customers, months, seconds, port, database, bank_url)
+        finally:
+            container.close()
+
+
+def _run(
+    container: Container,
+    sandbox: SandboxPlatform,
+    customers: int,
+    months: int,
+    seconds: float,
+    port: int,
+    database: Path,
+    bank_url: str,
+) -> None:
+    _ingest_history(container, sandbox, customers, months)
     released = jobs.release_pending(
         container.clock().date(), sessions=container.sessions, clock=container.clock
     )
     _, admin_key = container.api_keys.create(Role.ADMIN, "demo admin", container.clock())
     if not port or not _port_free(port):
         port = _free_port()
-    server, thread = _serve(container, port)
-    base = f"http://127.0.0.1:{port}"
-    _self_check(base, admin_key)
-    _print_next_steps(container, base, admin_key, released.points, database)
-    try:
+    stop = threading.Event()
+    with serving(create_app(container), port) as base, _dispatching(container, stop):
+        _self_check(base, admin_key, bank_url)
+        _print_next_steps(container, base, admin_key, released.points, database, bank_url)
         _wait(seconds)
+        stop.set()
+
+
+@contextmanager
+def _dispatching(container: Container, stop: threading.Event) -> Iterator[None]:
+    """The outbox dispatcher in a thread, delivering write-backs to the sandbox bank while the demo runs."""
+    if container.settings.core_platform is None:
+        console.print(
+            "this platform has no write-back API: the outbox keeps its messages (pointflow outbox list)"
+        )
+        yield
+        return
+    core = container.core()
+    thread = threading.Thread(
+        target=dispatcher.run, args=(container, core), kwargs={"stop": stop, "interval": 0.2}
+    )
+    thread.start()
+    try:
+        yield
     finally:
-        server.should_exit = True
+        stop.set()
         thread.join(timeout=10)
-        container.close()
+        core.client.close()
 
 
-def _history_start(months: int) -> date:
-    today = date.today()
-    month_index = today.year * 12 + today.month - 1 - months
-    return date(month_index // 12, month_index % 12 + 1, 1)
-
-
-def _ingest_history(container: Container, customers: int, months: int) -> None:
-    deps, connector = container.ledger_deps(), GenericConnector()
-    events = connector.split(EXAMPLE.encode())
-    events += [RawEvent(json.dumps(e), e) for e in generate(customers, months, _history_start(months))]
+def _ingest_history(container: Container, sandbox: SandboxPlatform, customers: int, months: int) -> None:
+    """The integration guide's example, then the sandbox history in its native format, as a bank sends it."""
+    deps, generic = container.ledger_deps(), CONNECTORS["generic"]
+    receive(
+        generic.split(EXAMPLE.encode()),
+        connector=generic,
+        deps=deps,
+        quarantine=container.quarantine,
+        actor="demo",
+    )
+    connector = CONNECTORS[sandbox.name]
+    events = list(canonical_history(customers, months, first_day(months)))
+    items = [item for doc in native_documents(sandbox, events) for item in connector.split(doc)]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as bar:
-        task = bar.add_task("ingesting the sandbox bank's history", total=len(events))
-        for start in range(0, len(events), 500):
-            chunk = events[start : start + 500]
+        task = bar.add_task(f"ingesting the sandbox bank's history ({sandbox.name} format)", total=len(items))
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
             receive(chunk, connector=connector, deps=deps, quarantine=container.quarantine, actor="demo")
             bar.advance(task, len(chunk))
 
@@ -98,27 +155,34 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serve(container: Container, port: int) -> tuple[uvicorn.Server, threading.Thread]:
-    from pointflow.entrypoints.api.app import create_app
-
-    config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
+@contextmanager
+def serving(app: Any, port: int) -> Iterator[str]:
+    """Serve an ASGI app on 127.0.0.1:`port` in a thread for as long as the block runs."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    for _ in range(100):
+    for _ in range(200):
         if server.started:
             break
         time.sleep(0.05)
-    return server, thread
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
-def _self_check(base: str, key: str) -> None:
+def _self_check(base: str, key: str, bank_url: str) -> None:
     headers = {"Authorization": f"Bearer {key}"}
     balance = httpx.get(f"{base}/v1/members/cust_888", headers=headers, timeout=5).json()
     console.print(f"[bold]self-check[/]: cust_888 has {balance['available']} points available (expected 300)")
+    applied = httpx.get(f"{bank_url}/_sandbox/write-backs", timeout=5).json()["write_backs"]
+    console.print(f"[bold]self-check[/]: the sandbox bank has applied {len(applied)} write-back(s) so far")
 
 
-def _print_next_steps(container: Container, base: str, key: str, released: int, database: Path) -> None:
+def _print_next_steps(
+    container: Container, base: str, key: str, released: int, database: Path, bank_url: str
+) -> None:
     reward = min(container.programmes.active().programme.rewards, key=lambda r: r.points)
     auth = f'-H "Authorization: Bearer {key}"'
     console.print(f"\n[bold green]pointflow is serving on {base}[/] (OpenAPI: {base}/docs)")
@@ -134,6 +198,9 @@ def _print_next_steps(container: Container, base: str, key: str, released: int, 
         f'-d \'{{"reward_id":"{reward.id}"}}\' {base}/v1/members/cust_000001/redemptions',
         soft_wrap=True,
     )
+    console.print(
+        f"  curl -s {bank_url}/_sandbox/write-backs   # the sandbox bank heard of it", soft_wrap=True
+    )
     console.print(f"  curl -s {base}/metrics | grep pointflow_", soft_wrap=True)
     env = f"POINTFLOW_DATABASE_URL=sqlite:///{database}"
     console.print(
@@ -141,6 +208,7 @@ def _print_next_steps(container: Container, base: str, key: str, released: int, 
         soft_wrap=True,
     )
     console.print(f"  {env} .venv/bin/pointflow audit verify", soft_wrap=True)
+    console.print(f"  {env} .venv/bin/pointflow outbox list", soft_wrap=True)
 
 
 def _wait(seconds: float) -> None:

@@ -32,7 +32,8 @@ def sandbox_app(platform: SandboxPlatform, bank: SandboxBank, *, reply_delay: fl
             body: Any = json.loads(raw) if raw else None
         except json.JSONDecodeError:
             return JSONResponse({"error": "bad_request", "detail": "body is not JSON"}, status_code=400)
-        status, answer = platform.answer(request.method, request.url.path, body, bank)
+        path = f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path
+        status, answer = platform.answer(request.method, path, body, bank)
         if reply_delay:
             await asyncio.sleep(reply_delay)
         return JSONResponse(answer, status_code=status)

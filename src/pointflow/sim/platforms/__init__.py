@@ -36,6 +36,8 @@ class SandboxPlatform(Protocol):
     def answer(self, method: str, path: str, body: Any, state: SandboxState) -> tuple[int, Any]:
         """Answer one call to the platform's API (customer master, balances, write-back) as the core would.
 
+        `path` carries the query string, if any (`/accounts/balances?customerId=1`).
+
         Unknown paths answer 404 and bad bodies 400, with a body shaped like the platform's own errors.
         """
         ...
