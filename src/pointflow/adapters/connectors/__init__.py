@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pointflow.adapters.connectors.generic import GenericConnector
 from pointflow.adapters.connectors.generic_api import GenericCoreApi
+from pointflow.adapters.connectors.temenos import TemenosConnector
+from pointflow.adapters.connectors.temenos.core_api import TemenosCoreApi
 from pointflow.service_layer.ports import Connector, CoreApi
 
-CONNECTORS: dict[str, Connector] = {c.name: c for c in (GenericConnector(),)}
-CORE_APIS: dict[str, CoreApi] = {a.name: a for a in (GenericCoreApi(),)}
+CONNECTORS: dict[str, Connector] = {c.name: c for c in (GenericConnector(), TemenosConnector())}
+CORE_APIS: dict[str, CoreApi] = {a.name: a for a in (GenericCoreApi(), TemenosCoreApi())}
