@@ -10,6 +10,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from pointflow.adapters.connectors import CORE_APIS
 from pointflow.adapters.connectors.generic_api import GenericCoreApi
 from pointflow.adapters.core_http import HttpCore
 from pointflow.bootstrap import Container
@@ -18,6 +19,8 @@ from pointflow.entrypoints import dispatcher
 from pointflow.service_layer.redemption import Redeem, redeem
 from pointflow.service_layer.tiers import evaluate_tiers
 from pointflow.sim.bank import SimCustomer
+from pointflow.sim.bank import customers as sandbox_customers
+from pointflow.sim.platforms.catalog import PLATFORMS
 from pointflow.sim.platforms.generic import GenericSandbox
 from pointflow.sim.sandbox import SandboxBank
 from pointflow.sim.server import sandbox_app
@@ -115,3 +118,26 @@ def test_a_tier_change_is_flagged_to_the_core(container: Container) -> None:
     assert result.points >= 1  # for the tier job: members changed
     flags = [r for r in container.outbox.rows() if r.kind == "flag"]
     assert len(flags) == result.points
+
+
+@pytest.mark.parametrize("platform", sorted(set(PLATFORMS) & set(CORE_APIS)))
+def test_each_platforms_write_back_reaches_its_sandbox_once(container: Container, platform: str) -> None:
+    people = sandbox_customers(3)
+    bank = SandboxBank(people)
+    with TestClient(sandbox_app(PLATFORMS[platform], bank), base_url="http://sandbox") as client:
+        core = HttpCore(CORE_APIS[platform], client)
+        for who in people:
+            earn_and_redeem(container, who.customer_id, ref("key"))
+        assert dispatcher.run(container, core, once=True).delivered == 3
+        for row in container.outbox.rows():
+            container.outbox.settle(
+                row.id,
+                state="pending",
+                attempts=1,
+                at=container.clock(),
+                next_at=container.clock(),
+                error=None,
+            )
+        assert dispatcher.run(container, core, once=True).delivered == 3  # delivered again: no second effect
+    assert sorted(a.customer_id for a in bank.applied()) == sorted(p.customer_id for p in people)
+    assert all(n == 2 for n in bank.deliveries.values())
