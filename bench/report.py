@@ -78,6 +78,8 @@ def show(results: dict[str, Any], console: Console) -> None:
     console.print(_throughput_table(results))
     if results["http"]:
         console.print(_http_table(results["http"]))
+    if results.get("decode"):
+        console.print(_decode_table(results["decode"]))
     console.print(_goal_table(results["goals"]))
 
 
@@ -128,6 +130,18 @@ def _http_table(http: dict[str, Any]) -> Table:
             str(r["requests"]),
             str(r["errors"]),
             *(f"{r[k]:.1f}" for k in ("p50_ms", "p90_ms", "p99_ms", "max_ms")),
+        )
+    return table
+
+
+def _decode_table(decode: list[dict[str, Any]]) -> Table:
+    table = Table(title="Decode throughput per connector (split + decode, no ledger)")
+    for column in ("connector", "documents", "messages", "messages/s", "not transactions / refused"):
+        table.add_column(column, justify="right")
+    for d in decode:
+        rate = d["messages"] / d["seconds"]
+        table.add_row(
+            d["connector"], str(d["documents"]), f"{d['messages']:,}", f"{rate:,.0f}", str(d["failed"])
         )
     return table
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import http_load, raw_insert, report
+from bench import decode, http_load, raw_insert, report
 from bench.databases import DEFAULT_POSTGRES, Databases, databases, open_container, postgres_version
 from bench.events import render, synthetic
 from bench.replay import BATCH_SIZE, replay
@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> None:
     kinds = ["sqlite"] if args.skip_postgres else ["sqlite", "postgresql"]
     console.print(f"rendering {args.events:,} synthetic events …")
     items = [render(event) for event in synthetic(args.events)]
-    figures: dict[str, Any] = {"replay": {}, "raw_insert": {}, "ratio": {}, "http": {}}
+    figures: dict[str, Any] = {"replay": {}, "raw_insert": {}, "ratio": {}, "http": {}, "decode": []}
+    console.print("decoding the sandbox bank's history in each platform's native format …")
+    figures["decode"] = [{**dataclasses.asdict(d), "messages_per_s": d.messages_per_s} for d in decode.run()]
     with databases(args.postgres_url) as pool:
         for kind in kinds:
             _throughput(pool, kind, items, figures)
