@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pointflow.adapters.connectors.generic import GenericConnector
+from pointflow.adapters.connectors.mambu import MambuConnector
 from pointflow.service_layer.ports import Connector
 
-CONNECTORS: dict[str, Connector] = {c.name: c for c in (GenericConnector(),)}
+CONNECTORS: dict[str, Connector] = {c.name: c for c in (GenericConnector(), MambuConnector())}
