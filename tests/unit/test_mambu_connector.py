@@ -488,6 +488,14 @@ def test_bad_input_raises_invalid_event_naming_the_field(payload: Any, field: st
     assert caught.value.detail
 
 
+def test_deeply_nested_values_do_not_exhaust_recursion() -> None:
+    nested: Any = {"name": "Cafe"}
+    for _ in range(5000):
+        nested = {"cardAcceptor": nested}
+    event = decode(card_purchase(cardTransaction=nested))
+    assert (event.channel, event.merchant_name) == (Channel.CARD_PRESENT, None)
+
+
 def test_native_field_names_are_the_ones_mambu_uses() -> None:
     assert CONNECTOR.native_field("mcc") == "cardTransaction.cardAcceptor.mcc"
     assert CONNECTOR.native_field("original_source_id") == "originalTransactionKey"

@@ -9,14 +9,21 @@ from pointflow.domain.errors import InvalidEvent
 
 
 def is_blank(value: Any) -> bool:
-    """Mambu renders a placeholder with no value as an empty string: that is a missing field, not bad data."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, dict | Mapping):  # dict first: the ABC check is slow and JSON gives dicts
-        return all(is_blank(v) for v in value.values())
-    return False
+    """Mambu renders a placeholder with no value as an empty string: that is a missing field, not bad data.
+
+    An object is blank when every value in it is; the walk uses a stack, so nesting cannot exhaust recursion.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if item.strip():
+                return False
+        elif isinstance(item, dict | Mapping):  # dict first: the ABC check is slow and JSON gives dicts
+            pending.extend(item.values())
+        elif item is not None:
+            return False
+    return True
 
 
 class Document:
