@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
@@ -14,6 +17,8 @@ from pointflow.service_layer.outbox import Delivery
 from pointflow.service_layer.ports import CoreApi, HttpCall
 
 T = TypeVar("T")
+_MARK = "\u0000decimal\u0000"
+_DECIMAL_MARK = re.compile(r'"\\u0000decimal\\u0000(-?[0-9.E+-]+)\\u0000decimal\\u0000"')
 
 # Statuses that say "not now" rather than "never": the same request may succeed on a later try.
 _TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -57,8 +62,14 @@ class HttpCore:
             raise CoreUnavailable(f"{call.method} {call.path}: {error}") from error
 
     def _send(self, call: HttpCall, headers: dict[str, str]) -> httpx.Response:
+        if call.json is None:
+            return self.client.request(
+                call.method, call.path, params=dict(call.params or {}), headers=headers
+            )
+        headers = {"Content-Type": "application/json", **headers}
+        body = json_bytes(call.json)
         return self.client.request(
-            call.method, call.path, json=call.json, params=dict(call.params or {}), headers=headers
+            call.method, call.path, content=body, params=dict(call.params or {}), headers=headers
         )
 
 
@@ -69,6 +80,17 @@ def _parsed(call: HttpCall, parse: Callable[[Any], T], body: Any) -> T:
         raise CoreUnavailable(
             f"{call.method} {call.path} answered a body pointflow cannot read: {error}"
         ) from error
+
+
+def json_bytes(value: Any) -> bytes:
+    """JSON with Decimals written as exact numbers (`25.00`, never a float's `25.0` or a string)."""
+    return _DECIMAL_MARK.sub(r"\1", json.dumps(value, default=_mark_decimal, separators=(",", ":"))).encode()
+
+
+def _mark_decimal(value: Any) -> str:
+    if isinstance(value, Decimal) and value.is_finite():
+        return f"{_MARK}{value}{_MARK}"
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def core_client(base_url: str, *, token: str | None = None, timeout: float = 10.0) -> httpx.Client:

@@ -11,6 +11,10 @@ import orjson
 
 from pointflow.domain.money import Money
 
+# `extra` keys that describe how an event travelled (a stream's event id, say), not the transaction: they
+# stay out of the hashed record, so the same posting arriving by two routes is a duplicate, not a conflict.
+DELIVERY_PREFIX = "delivery."
+
 
 class Direction(StrEnum):
     DEBIT = "debit"  # money leaves the customer's account (a purchase, a payment)
@@ -114,7 +118,7 @@ def event_record(event: CanonicalEvent) -> dict[str, str | None]:
             "merchant_country": event.merchant_country,
             "channel": event.channel.value,
             "description": event.description,
-            **{f"extra.{key}": value for key, value in sorted(event.extra.items())},
+            **{f"extra.{k}": v for k, v in sorted(event.extra.items()) if not k.startswith(DELIVERY_PREFIX)},
         }
     return {
         "event_type": "transaction.reversed",

@@ -33,7 +33,7 @@ def sandbox_app(platform: SandboxPlatform, bank: SandboxBank, *, reply_delay: fl
         except json.JSONDecodeError:
             return JSONResponse({"error": "bad_request", "detail": "body is not JSON"}, status_code=400)
         path = f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path
-        status, answer = platform.answer(request.method, path, body, bank)
+        status, answer = platform.answer(request.method, path, body, bank, dict(request.headers))
         if reply_delay:
             await asyncio.sleep(reply_delay)
         return JSONResponse(answer, status_code=status)

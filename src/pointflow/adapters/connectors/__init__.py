@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pointflow.adapters.connectors.generic import GenericConnector
 from pointflow.adapters.connectors.generic_api import GenericCoreApi
+from pointflow.adapters.connectors.mambu import MambuConnector
+from pointflow.adapters.connectors.mambu.core import MambuCoreApi
 from pointflow.adapters.connectors.temenos import TemenosConnector
 from pointflow.adapters.connectors.temenos.core_api import TemenosCoreApi
 from pointflow.service_layer.ports import Connector, CoreApi
 
-CONNECTORS: dict[str, Connector] = {c.name: c for c in (GenericConnector(), TemenosConnector())}
-CORE_APIS: dict[str, CoreApi] = {a.name: a for a in (GenericCoreApi(), TemenosCoreApi())}
+CONNECTORS: dict[str, Connector] = {
+    c.name: c for c in (GenericConnector(), MambuConnector(), TemenosConnector())
+}
+CORE_APIS: dict[str, CoreApi] = {a.name: a for a in (GenericCoreApi(), MambuCoreApi(), TemenosCoreApi())}

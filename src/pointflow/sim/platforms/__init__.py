@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -33,10 +33,18 @@ class SandboxPlatform(Protocol):
         """Native documents that the platform's connector (split, then decode) turns back into `events`."""
         ...
 
-    def answer(self, method: str, path: str, body: Any, state: SandboxState) -> tuple[int, Any]:
+    def answer(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        state: SandboxState,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, Any]:
         """Answer one call to the platform's API (customer master, balances, write-back) as the core would.
 
-        `path` carries the query string, if any (`/accounts/balances?customerId=1`).
+        `path` carries the query string, if any (`/accounts/balances?customerId=1`); `headers` are the
+        request's, lower-cased (an `idempotency-key`, say).
 
         Unknown paths answer 404 and bad bodies 400, with a body shaped like the platform's own errors.
         """

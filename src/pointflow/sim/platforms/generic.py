@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -53,9 +53,17 @@ class GenericSandbox:
     def documents(self, events: Sequence[CanonicalEvent]) -> list[bytes]:
         return [json.dumps(generic_payload(e)).encode() for e in events]
 
-    def answer(self, method: str, path: str, body: Any, state: SandboxState) -> tuple[int, Any]:
+    def answer(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        state: SandboxState,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, Any]:
         if method == "POST" and path == "/loyalty/write-backs":
-            return _write_back(body, state)
+            key = (headers or {}).get("idempotency-key")
+            return _write_back({"key": key, **body} if isinstance(body, dict) and key else body, state)
         if method == "GET" and (match := _BALANCES.match(path)):
             return _balances(match.group(1), state)
         if method == "GET" and (match := _CUSTOMER.match(path)):

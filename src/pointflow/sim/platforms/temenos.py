@@ -160,7 +160,15 @@ class TemenosSandbox:
 
     # --- the API -------------------------------------------------------------------------------------
 
-    def answer(self, method: str, path: str, body: Any, state: SandboxState) -> tuple[int, Any]:
+    def answer(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        state: SandboxState,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        del headers  # Temenos' APIs carry the write-back key in the body (campaignName, a local ref)
         parts = urlsplit(path)
         customer = self._customer_route.fullmatch(parts.path)
         if customer and method == "GET":
