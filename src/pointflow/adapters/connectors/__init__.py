@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pointflow.adapters.connectors.camt import CamtConnector
 from pointflow.adapters.connectors.generic import GenericConnector
 from pointflow.adapters.connectors.generic_api import GenericCoreApi
 from pointflow.adapters.connectors.mambu import MambuConnector
@@ -11,6 +12,6 @@ from pointflow.adapters.connectors.temenos.core_api import TemenosCoreApi
 from pointflow.service_layer.ports import Connector, CoreApi
 
 CONNECTORS: dict[str, Connector] = {
-    c.name: c for c in (GenericConnector(), MambuConnector(), TemenosConnector())
+    c.name: c for c in (CamtConnector(), GenericConnector(), MambuConnector(), TemenosConnector())
 }
 CORE_APIS: dict[str, CoreApi] = {a.name: a for a in (GenericCoreApi(), MambuCoreApi(), TemenosCoreApi())}
