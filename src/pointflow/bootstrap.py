@@ -11,6 +11,8 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from pointflow.adapters.connectors import CONNECTORS, CORE_APIS
+from pointflow.adapters.connectors.fineract import FineractConnector
+from pointflow.adapters.connectors.fineract.schemas import load_schemas
 from pointflow.adapters.core_http import HttpCore, core_client
 from pointflow.adapters.db.apikey_store import ApiKeyStore
 from pointflow.adapters.db.engine import Database, connect
@@ -23,6 +25,7 @@ from pointflow.adapters.mcc import mcc_range
 from pointflow.adapters.programme_file import sample_programme_path
 from pointflow.config import Settings
 from pointflow.domain.delivery import Backoff
+from pointflow.domain.events import TransactionType
 from pointflow.governance.identity import Tokeniser
 from pointflow.service_layer.accrual import LedgerDeps
 from pointflow.service_layer.ports import Connector
@@ -42,6 +45,7 @@ class Container:
     programmes: ProgrammeStore
     quarantine: SqlQuarantine
     outbox: SqlOutbox
+    connectors: dict[str, Connector]
     api_keys: ApiKeyStore
     tokeniser: Tokeniser
     clock: Clock
@@ -56,7 +60,7 @@ class Container:
         )
 
     def connector(self, name: str) -> Connector | None:
-        return CONNECTORS.get(name)
+        return self.connectors.get(name)
 
     def backoff(self) -> Backoff:
         s = self.settings
@@ -97,12 +101,26 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
         programmes=ProgrammeStore(db, clock),
         quarantine=SqlQuarantine(db),
         outbox=SqlOutbox(db, lease=timedelta(seconds=settings.outbox_lease_seconds)),
+        connectors=configured_connectors(settings),
         api_keys=ApiKeyStore(db),
         tokeniser=Tokeniser(settings.pseudonym_secret.get_secret_value().encode()),
         clock=clock,
     )
     _ensure_programme(container)
     return container
+
+
+def configured_connectors(settings: Settings) -> dict[str, Connector]:
+    """Every connector, with the bank's configuration where it has one (Fineract's schemas, say)."""
+    connectors = dict(CONNECTORS)
+    if settings.fineract_schema_dir or settings.fineract_currency or settings.fineract_payment_types:
+        schemas = load_schemas(settings.fineract_schema_dir) if settings.fineract_schema_dir else None
+        connectors["fineract"] = FineractConnector(
+            schemas,
+            currency=settings.fineract_currency,
+            payment_types={name: TransactionType(t) for name, t in settings.fineract_payment_types.items()},
+        )
+    return connectors
 
 
 def _ensure_sqlite_folder(url: str) -> None:

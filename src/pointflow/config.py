@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # rotates without refusing the sender's in-flight calls; a connector without one refuses webhooks.
     webhook_secrets: dict[str, list[SecretStr]] = {}
     webhook_tolerance_seconds: int = 300
+    # Apache Fineract: its build's Avro schemas (fineract-avro-schemas) to read binary MessageV1, the
+    # tenant's currency (hooks carry none) and the bank's payment types by name → canonical type.
+    fineract_schema_dir: Path | None = None
+    fineract_currency: str | None = None
+    fineract_payment_types: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:

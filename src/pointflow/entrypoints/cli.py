@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pointflow.adapters.connectors import CONNECTORS
 from pointflow.adapters.db.apikey_store import Role
 from pointflow.adapters.db.audit_store import iter_entries, read_head
 from pointflow.bootstrap import Container, bootstrap
@@ -24,7 +23,7 @@ from pointflow.entrypoints import cli_demo
 from pointflow.entrypoints.cli_decode import decode
 from pointflow.entrypoints.cli_outbox import outbox_app
 from pointflow.entrypoints.cli_sim import sim_app
-from pointflow.entrypoints.file_ingest import ingest_files
+from pointflow.entrypoints.file_ingest import ingest_files, is_line_format
 from pointflow.governance.audit import verify_chain
 from pointflow.service_layer import jobs
 from pointflow.service_layer.replay import replay
@@ -80,19 +79,22 @@ def serve(
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="JSON-lines files")],
-    connector: Annotated[str, typer.Option(help="Connector that decodes the lines")] = "generic",
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Native files")],
+    connector: Annotated[str, typer.Option(help="Connector that decodes the files")] = "generic",
     batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
 ) -> None:
-    """Ingest JSON-lines files through the same handler as the HTTP API."""
-    decoder = CONNECTORS.get(connector)
-    if decoder is None:
-        err.print(f"unknown connector {connector!r}; known: {', '.join(CONNECTORS)}")
-        raise typer.Exit(2)
+    """Ingest native files through the same handler as the HTTP API.
+
+    JSON lines (.jsonl, .ndjson) are read line by line; any other file is one native document (a camt
+    statement, a JSON array, a stream batch, an Avro message) that the connector cuts into items.
+    """
     with _container() as container:
-        total = sum(_count_lines(f) for f in files)
+        decoder = container.connectors.get(connector)
+        if decoder is None:
+            err.print(f"unknown connector {connector!r}; known: {', '.join(sorted(container.connectors))}")
+            raise typer.Exit(2)
         with _progress() as bar:
-            task = bar.add_task("ingesting", total=total)
+            task = bar.add_task("ingesting", total=_expected_items(files))
             counts = ingest_files(
                 files,
                 connector=decoder,
@@ -104,9 +106,15 @@ def ingest(
         out.print_json(json.dumps(dict(counts)))
 
 
-def _count_lines(path: Path) -> int:
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        return sum(1 for line in handle if line.strip())
+def _expected_items(files: list[Path]) -> int | None:
+    """Lines of JSON-lines files; unknown (None) as soon as one file is a document cut into items."""
+    if not all(is_line_format(f) for f in files):
+        return None
+    total = 0
+    for path in files:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            total += sum(1 for line in handle if line.strip())
+    return total
 
 
 def _progress() -> Progress:
@@ -149,7 +157,7 @@ def quarantine_replay(
         for item in container.quarantine.iter_open(ids or None):
             result = replay(
                 item,
-                connector=CONNECTORS[item.connector],
+                connector=container.connectors[item.connector],
                 deps=container.ledger_deps(),
                 admin=container.quarantine,
                 actor="cli:quarantine-replay",

@@ -10,7 +10,8 @@ from typing import Annotated, TextIO
 
 import typer
 
-from pointflow.adapters.connectors import CONNECTORS
+from pointflow.bootstrap import configured_connectors
+from pointflow.config import Settings
 from pointflow.domain.errors import InvalidEvent, NotATransaction
 from pointflow.domain.events import event_record
 from pointflow.domain.programme import Limits
@@ -27,9 +28,10 @@ def decode(
     Exits 1 if any item could not be decoded. JSON-lines files (.jsonl, .ndjson) are read line by line;
     any other file is one native document (a camt statement, a JSON array, a stream batch).
     """
-    decoder = CONNECTORS.get(connector)
+    connectors = configured_connectors(Settings())
+    decoder = connectors.get(connector)
     if decoder is None:
-        known = ", ".join(sorted(CONNECTORS))
+        known = ", ".join(sorted(connectors))
         raise typer.BadParameter(
             f"no connector named {connector!r} (known: {known})", param_hint="--connector"
         )

@@ -16,7 +16,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pointflow.adapters.connectors import CONNECTORS, CORE_APIS
+from pointflow.adapters.connectors import CORE_APIS
 from pointflow.adapters.db.apikey_store import Role
 from pointflow.bootstrap import Container, bootstrap
 from pointflow.config import Settings
@@ -27,7 +27,7 @@ from pointflow.service_layer.ingress import receive
 from pointflow.sim.bank import customers as sandbox_customers
 from pointflow.sim.emit import canonical_history, first_day, native_documents
 from pointflow.sim.platforms import SandboxPlatform
-from pointflow.sim.platforms.catalog import PLATFORMS
+from pointflow.sim.platforms.catalog import sandbox_platforms
 from pointflow.sim.sandbox import SandboxBank
 from pointflow.sim.server import sandbox_app
 
@@ -51,9 +51,10 @@ def demo(
 ) -> None:
     """Start a sandbox core bank, ingest its history in its native format on SQLite, serve the API, write
     back to the sandbox through the outbox, and print commands to try."""
-    sandbox = PLATFORMS.get(platform)
+    platforms = sandbox_platforms(Settings())
+    sandbox = platforms.get(platform)
     if sandbox is None:
-        raise typer.BadParameter(f"known platforms: {', '.join(sorted(PLATFORMS))}", param_hint="--platform")
+        raise typer.BadParameter(f"known platforms: {', '.join(sorted(platforms))}", param_hint="--platform")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     bank = SandboxBank(sandbox_customers(customers))
@@ -120,7 +121,7 @@ def _dispatching(container: Container, stop: threading.Event) -> Iterator[None]:
 
 def _ingest_history(container: Container, sandbox: SandboxPlatform, customers: int, months: int) -> None:
     """The integration guide's example, then the sandbox history in its native format, as a bank sends it."""
-    deps, generic = container.ledger_deps(), CONNECTORS["generic"]
+    deps, generic = container.ledger_deps(), container.connectors["generic"]
     receive(
         generic.split(EXAMPLE.encode()),
         connector=generic,
@@ -128,7 +129,7 @@ def _ingest_history(container: Container, sandbox: SandboxPlatform, customers: i
         quarantine=container.quarantine,
         actor="demo",
     )
-    connector = CONNECTORS[sandbox.name]
+    connector = container.connectors[sandbox.name]
     events = list(canonical_history(customers, months, first_day(months)))
     items = [item for doc in native_documents(sandbox, events) for item in connector.split(doc)]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

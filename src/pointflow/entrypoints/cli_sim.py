@@ -10,10 +10,11 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from pointflow.config import Settings
 from pointflow.sim.bank import customers as sandbox_customers
 from pointflow.sim.emit import canonical_history, first_day, native_documents, post_webhooks, write_files
 from pointflow.sim.platforms import SandboxPlatform
-from pointflow.sim.platforms.catalog import PLATFORMS
+from pointflow.sim.platforms.catalog import sandbox_platforms
 from pointflow.sim.sandbox import SandboxBank
 from pointflow.sim.server import sandbox_app
 
@@ -27,9 +28,10 @@ Customers = Annotated[int, typer.Option(min=1, help="How many synthetic customer
 
 
 def _platform(name: str) -> SandboxPlatform:
-    platform = PLATFORMS.get(name)
+    known_platforms = sandbox_platforms(Settings())
+    platform = known_platforms.get(name)
     if platform is None:
-        known = ", ".join(sorted(PLATFORMS))
+        known = ", ".join(sorted(known_platforms))
         raise typer.BadParameter(f"no sandbox platform {name!r} (known: {known})", param_hint="--platform")
     return platform
 

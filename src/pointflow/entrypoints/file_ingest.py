@@ -15,7 +15,7 @@ from pointflow.service_layer.ports import Connector, QuarantinePort, RawEvent
 def iter_items(paths: Iterable[Path], connector: Connector) -> Iterator[RawEvent]:
     """JSON lines are cut line by line; any other file is one native document (a camt file, say)."""
     for path in paths:
-        if path.suffix.lower() not in _LINE_FORMATS:
+        if not is_line_format(path):
             yield from connector.split(path.read_bytes())
             continue
         with path.open("rb") as handle:
@@ -25,6 +25,10 @@ def iter_items(paths: Iterable[Path], connector: Connector) -> Iterator[RawEvent
 
 
 _LINE_FORMATS = {".jsonl", ".ndjson", ".txt", ".log"}
+
+
+def is_line_format(path: Path) -> bool:
+    return path.suffix.lower() in _LINE_FORMATS
 
 
 def batched(items: Iterator[RawEvent], size: int) -> Iterator[list[RawEvent]]:

@@ -8,9 +8,10 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from pointflow.adapters.core_http import json_bytes
 from pointflow.sim.platforms import SandboxPlatform
 from pointflow.sim.sandbox import SandboxBank
 
@@ -26,7 +27,7 @@ def sandbox_app(platform: SandboxPlatform, bank: SandboxBank, *, reply_delay: fl
         ]
         return JSONResponse({"platform": platform.name, "write_backs": rows})
 
-    async def call(request: Request) -> JSONResponse:
+    async def call(request: Request) -> Response:
         raw = await request.body()
         try:
             body: Any = json.loads(raw) if raw else None
@@ -36,7 +37,7 @@ def sandbox_app(platform: SandboxPlatform, bank: SandboxBank, *, reply_delay: fl
         status, answer = platform.answer(request.method, path, body, bank, dict(request.headers))
         if reply_delay:
             await asyncio.sleep(reply_delay)
-        return JSONResponse(answer, status_code=status)
+        return Response(json_bytes(answer), status_code=status, media_type="application/json")
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
     return Starlette(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pointflow.adapters.connectors.camt import CamtConnector
+from pointflow.adapters.connectors.fineract import FineractConnector
+from pointflow.adapters.connectors.fineract.rest import FineractApi
 from pointflow.adapters.connectors.generic import GenericConnector
 from pointflow.adapters.connectors.generic_api import GenericCoreApi
 from pointflow.adapters.connectors.mambu import MambuConnector
@@ -11,7 +13,11 @@ from pointflow.adapters.connectors.temenos import TemenosConnector
 from pointflow.adapters.connectors.temenos.core_api import TemenosCoreApi
 from pointflow.service_layer.ports import Connector, CoreApi
 
+# Each with its defaults; bootstrap replaces the ones a bank configures (Fineract's Avro schemas, say).
 CONNECTORS: dict[str, Connector] = {
-    c.name: c for c in (CamtConnector(), GenericConnector(), MambuConnector(), TemenosConnector())
+    c.name: c
+    for c in (CamtConnector(), FineractConnector(), GenericConnector(), MambuConnector(), TemenosConnector())
 }
-CORE_APIS: dict[str, CoreApi] = {a.name: a for a in (GenericCoreApi(), MambuCoreApi(), TemenosCoreApi())}
+CORE_APIS: dict[str, CoreApi] = {
+    a.name: a for a in (FineractApi(), GenericCoreApi(), MambuCoreApi(), TemenosCoreApi())
+}

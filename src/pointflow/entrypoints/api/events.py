@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from pointflow.adapters.connectors import CONNECTORS
 from pointflow.bootstrap import Container
 from pointflow.entrypoints.api.deps import ContainerDep, IngestKey
 from pointflow.entrypoints.api.problems import Problem, problem_response
@@ -109,7 +108,7 @@ _INGEST_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def post_events(
     connector: str, request: Request, container: ContainerDep, caller: IngestKey
 ) -> JSONResponse:
-    decoder = _connector(connector)
+    decoder = _connector(container, connector)
     limits = container.programmes.active().programme.limits  # cached; re-read at most once a second
     body = await read_body(request, min(container.settings.max_body_bytes, limits.max_body_bytes))
     return await ingest_body(request, decoder, body, f"api-key:{caller.id}", limits.max_batch_events)
@@ -125,7 +124,7 @@ async def post_events(
     },
 )
 async def post_webhook(connector: str, request: Request, container: ContainerDep) -> JSONResponse:
-    decoder = _connector(connector)
+    decoder = _connector(container, connector)
     secrets = container.settings.webhook_secrets.get(connector)
     if secrets is None:
         detail = f"webhooks for {connector!r} are not enabled: set it in POINTFLOW_WEBHOOK_SECRETS"
@@ -146,8 +145,8 @@ async def post_webhook(connector: str, request: Request, container: ContainerDep
     return await ingest_body(request, decoder, body, f"webhook:{connector}", limits.max_batch_events)
 
 
-def _connector(name: str) -> Connector:
-    decoder = CONNECTORS.get(name)
+def _connector(container: Container, name: str) -> Connector:
+    decoder = container.connectors.get(name)
     if decoder is None:
         raise Problem(404, "Unknown connector", f"no connector named {name!r}", field="connector")
     return decoder
