@@ -14,6 +14,8 @@ from pointflow.adapters.connectors import CORE_APIS
 from pointflow.adapters.connectors.generic_api import GenericCoreApi
 from pointflow.adapters.core_http import HttpCore
 from pointflow.bootstrap import Container
+from pointflow.domain.core import WriteBack, WriteBackKind
+from pointflow.domain.delivery import Verdict
 from pointflow.domain.errors import InsufficientPoints
 from pointflow.entrypoints import dispatcher
 from pointflow.service_layer.redemption import Redeem, redeem
@@ -141,3 +143,25 @@ def test_each_platforms_write_back_reaches_its_sandbox_once(container: Container
         assert dispatcher.run(container, core, once=True).delivered == 3  # delivered again: no second effect
     assert sorted(a.customer_id for a in bank.applied()) == sorted(p.customer_id for p in people)
     assert all(n == 2 for n in bank.deliveries.values())
+
+
+def test_a_cashback_with_an_account_is_credited_to_that_account(
+    container: Container, bank_and_core: tuple[SandboxBank, HttpCore, list[str]]
+) -> None:
+    bank, core, ids = bank_and_core
+    send(container, purchase(ids[0], "5000.00"))
+    account = f"acc_{ids[0]}"
+    redeem(Redeem(ids[0], "cashback-25", 1, "k", account), deps=container.ledger_deps(), actor="test")
+    assert dispatcher.run(container, core, once=True).delivered == 1
+    assert bank.balance(account) == 2525
+    (applied,) = bank.applied()
+    assert applied.body["values"]["amount"] == "25"
+    assert applied.body["account_id"] == account
+
+
+def test_a_write_back_the_platform_cannot_express_is_refused_not_raised() -> None:
+    message = WriteBack(WriteBackKind.POINTS_CREDITED, "k", "cust_1", None, {"amount": "25"})
+    with httpx.Client(base_url="http://127.0.0.1:9") as unused:
+        delivery = HttpCore(CORE_APIS["mambu"], unused).deliver(message)
+    assert delivery.verdict is Verdict.REFUSED
+    assert "cannot take this write-back" in delivery.detail

@@ -34,7 +34,10 @@ class HttpCore:
         self.client = client
 
     def deliver(self, message: WriteBack) -> Delivery:
-        call = self.api.write_back_request(message)
+        try:
+            call = self.api.write_back_request(message)
+        except (DomainError, ValueError, KeyError) as error:
+            return Delivery(Verdict.REFUSED, f"the {self.api.name} API cannot take this write-back: {error}")
         headers = {"Idempotency-Key": message.key, **(call.headers or {})}
         try:
             response = self._send(call, headers)

@@ -32,7 +32,10 @@ from pointflow.sim.sandbox import SandboxBank
 from pointflow.sim.server import sandbox_app
 
 console = Console()
-DEFAULT_PLATFORM = "generic"
+DEFAULT_PLATFORM = "mambu"
+SELF_CHECK_MEMBER = "cust_000001"
+SELF_CHECK_REWARD = "cashback-25"
+SELF_CHECK_POINTS = 2500
 
 EXAMPLE = (
     '{"event_type":"transaction.posted","transaction_id":"txn_789012","account_id":"acc_123456",'
@@ -91,7 +94,8 @@ def _run(
         port = _free_port()
     stop = threading.Event()
     with serving(create_app(container), port) as base, _dispatching(container, stop):
-        _self_check(base, admin_key, bank_url)
+        account = sandbox_customers(1)[0].account_id
+        _self_check(base, admin_key, bank_url, container.settings.core_platform is not None, account)
         _print_next_steps(container, base, admin_key, released.points, database, bank_url)
         _wait(seconds)
         stop.set()
@@ -173,12 +177,36 @@ def serving(app: Any, port: int) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def _self_check(base: str, key: str, bank_url: str) -> None:
+def _self_check(base: str, key: str, bank_url: str, writes_back: bool, account_id: str) -> None:
+    """The example's 300 points; and, where the platform has a write-back API, one redemption that the
+    sandbox bank hears of through the outbox."""
     headers = {"Authorization": f"Bearer {key}"}
     balance = httpx.get(f"{base}/v1/members/cust_888", headers=headers, timeout=5).json()
     console.print(f"[bold]self-check[/]: cust_888 has {balance['available']} points available (expected 300)")
-    applied = httpx.get(f"{bank_url}/_sandbox/write-backs", timeout=5).json()["write_backs"]
-    console.print(f"[bold]self-check[/]: the sandbox bank has applied {len(applied)} write-back(s) so far")
+    if not writes_back:
+        return
+    member = httpx.get(f"{base}/v1/members/{SELF_CHECK_MEMBER}", headers=headers, timeout=5)
+    if member.status_code != 200 or member.json()["available"] < SELF_CHECK_POINTS:
+        return
+    redeemed = httpx.post(
+        f"{base}/v1/members/{SELF_CHECK_MEMBER}/redemptions",
+        json={"reward_id": SELF_CHECK_REWARD, "account_id": account_id},
+        headers={**headers, "Idempotency-Key": "demo-self-check"},
+        timeout=5,
+    )
+    deadline = time.monotonic() + 10
+    while redeemed.is_success and time.monotonic() < deadline:
+        applied = httpx.get(f"{bank_url}/_sandbox/write-backs", timeout=5).json()["write_backs"]
+        if applied:
+            console.print(
+                f"[bold]self-check[/]: {SELF_CHECK_MEMBER} redeemed {SELF_CHECK_REWARD}; the sandbox bank "
+                f"applied write-back {applied[0]['key']} ({applied[0]['kind']})"
+            )
+            return
+        time.sleep(0.1)
+    console.print(
+        f"[yellow]self-check[/]: the redemption's write-back has not reached the bank: {redeemed.text}"
+    )
 
 
 def _print_next_steps(

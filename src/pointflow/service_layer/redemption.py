@@ -26,6 +26,7 @@ class Redeem:
     reward_id: str
     quantity: int
     idempotency_key: str
+    account_id: str | None = None  # where a cashback reward is credited at the core
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,10 @@ def redeem(
     sessions, active, tokenise, clock = deps.sessions, deps.programme(), deps.tokenise, deps.clock
     token = tokenise(command.customer_id)
     reward = _reward(active, command.reward_id)
-    request_hash = hashlib.sha256(f"{command.reward_id}|{command.quantity}".encode()).hexdigest()
+    request = f"{command.reward_id}|{command.quantity}" + (
+        f"|{command.account_id}" if command.account_id else ""
+    )
+    request_hash = hashlib.sha256(request.encode()).hexdigest()
     with sessions.begin() as session:
         member = session.members([token]).get(token)
         earlier = session.redemption(token, command.idempotency_key)
@@ -137,7 +141,7 @@ def _apply(
             "created_at": now,
         },
     )
-    _write_back(session, member.token, reward, command.quantity, points, value, currency, redemption_id, now)
+    _write_back(session, member.token, reward, command, points, value, currency, redemption_id, now)
     session.audit(
         at=now,
         actor=actor,
@@ -166,28 +170,35 @@ def _write_back(
     session: LedgerSession,
     token: str,
     reward: Reward,
-    quantity: int,
+    command: Redeem,
     points: int,
     value: Decimal,
     currency: str,
     redemption_id: str,
     now: datetime,
 ) -> None:
-    """Tell the core about the reward in the same transaction, so it is told if and only if it happened."""
+    """Tell the core about the reward in the same transaction, so it is told if and only if it happened.
+
+    A cashback reward with an account to credit carries the money as `amount`: the core books it.
+    """
+    values = {
+        "redemption_id": redemption_id,
+        "reward_id": reward.id,
+        "reward_name": reward.name,
+        "reward_kind": reward.kind,
+        "quantity": str(command.quantity),
+        "points": str(points),
+        "value": str(value),
+        "currency": currency,
+    }
+    if reward.kind == "cashback" and command.account_id is not None:
+        values["amount"] = str(value)
     enqueue(
         session,
         kind=WriteBackKind.POINTS_CREDITED,
         key=f"pointflow-redemption-{redemption_id}",
         token=token,
         at=now,
-        values={
-            "redemption_id": redemption_id,
-            "reward_id": reward.id,
-            "reward_name": reward.name,
-            "reward_kind": reward.kind,
-            "quantity": str(quantity),
-            "points": str(points),
-            "value": str(value),
-            "currency": currency,
-        },
+        account_id=command.account_id,
+        values=values,
     )

@@ -37,6 +37,8 @@ def sandbox_app(platform: SandboxPlatform, bank: SandboxBank, *, reply_delay: fl
         status, answer = platform.answer(request.method, path, body, bank, dict(request.headers))
         if reply_delay:
             await asyncio.sleep(reply_delay)
+        if status in (204, 304) or answer is None:
+            return Response(status_code=status)  # no body may follow these
         return Response(json_bytes(answer), status_code=status, media_type="application/json")
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]

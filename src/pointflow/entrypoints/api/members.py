@@ -31,6 +31,12 @@ class RedemptionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reward_id: str = Field(min_length=1, max_length=64)
     quantity: int = Field(default=1, ge=1, le=100)
+    account_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="the member's account at the core that a cashback reward is credited to",
+    )
 
 
 def _token(container: Container, customer_id: str) -> str:
@@ -98,7 +104,7 @@ async def post_redemption(
         raise Problem(
             400, "Missing Idempotency-Key", "send an Idempotency-Key header", field="Idempotency-Key"
         )
-    command = Redeem(customer_id, body.reward_id, body.quantity, idempotency_key)
+    command = Redeem(customer_id, body.reward_id, body.quantity, idempotency_key, body.account_id)
     try:
         done = await run_in_threadpool(
             redeem,
