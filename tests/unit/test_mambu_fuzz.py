@@ -12,8 +12,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pointflow.adapters.connectors.jsontext import dumps
 from pointflow.adapters.connectors.mambu import MambuConnector
-from pointflow.adapters.connectors.mambu.jsontext import dumps
 from pointflow.domain.errors import InvalidEvent, NotATransaction
 from pointflow.domain.events import Channel, Direction, SourceRef, TransactionPosted, TransactionType
 from pointflow.domain.money import Money

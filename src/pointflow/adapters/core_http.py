@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 
 from pointflow.domain.core import AccountBalance, CustomerMaster, WriteBack
 from pointflow.domain.delivery import Verdict
@@ -17,8 +16,6 @@ from pointflow.service_layer.outbox import Delivery
 from pointflow.service_layer.ports import CoreApi, HttpCall
 
 T = TypeVar("T")
-_MARK = "\u0000decimal\u0000"
-_DECIMAL_MARK = re.compile(r'"\\u0000decimal\\u0000(-?[0-9.E+-]+)\\u0000decimal\\u0000"')
 
 # Statuses that say "not now" rather than "never": the same request may succeed on a later try.
 _TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -87,12 +84,12 @@ def _parsed(call: HttpCall, parse: Callable[[Any], T], body: Any) -> T:
 
 def json_bytes(value: Any) -> bytes:
     """JSON with Decimals written as exact numbers (`25.00`, never a float's `25.0` or a string)."""
-    return _DECIMAL_MARK.sub(r"\1", json.dumps(value, default=_mark_decimal, separators=(",", ":"))).encode()
+    return orjson.dumps(value, default=_exact)
 
 
-def _mark_decimal(value: Any) -> str:
+def _exact(value: Any) -> Any:
     if isinstance(value, Decimal) and value.is_finite():
-        return f"{_MARK}{value}{_MARK}"
+        return orjson.Fragment(str(value))
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from pointflow.adapters.connectors import jsontext as exact
+
 MAX_DEPTH = 64
 _LONG = 2**63
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -19,10 +21,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 def parse(text: str) -> Any:
     """JSON with numbers as exact Decimals; NaN and Infinity, which JSON does not have, are refused."""
-    try:
-        parsed = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise ValueError("the JSON is nested too deeply") from None
+    parsed = exact.loads(text)
     if _SURROGATE_ESCAPE.search(text):  # a pair is one character; a lone half is not text at all
         try:
             json.dumps(parsed, default=str, ensure_ascii=False).encode("utf-8")
@@ -57,6 +56,3 @@ def _text(value: Any) -> Any:
         return base64.b64encode(value).decode("ascii")
     return str(value)
 
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pointflow.adapters.connectors.mambu import jsontext
+from pointflow.adapters.connectors import jsontext
 from pointflow.service_layer.ports import RawEvent
 
 

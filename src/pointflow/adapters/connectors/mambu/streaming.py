@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from pointflow.adapters.connectors.mambu import jsontext
+from pointflow.adapters.connectors import jsontext
 from pointflow.adapters.connectors.mambu.document import Document
 from pointflow.adapters.connectors.mambu.transaction import Settings, decode_transaction
 from pointflow.domain.errors import InvalidEvent

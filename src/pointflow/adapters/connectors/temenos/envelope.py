@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
+from pointflow.adapters.connectors.jsontext import dumps as dump
+from pointflow.adapters.connectors.jsontext import loads as parse
 from pointflow.domain.errors import InvalidEvent, NotATransaction
 from pointflow.service_layer.ports import RawEvent
 
@@ -26,26 +27,6 @@ class Envelope:
 
     attributes: Mapping[str, Any]
     entry: Any
-
-
-def parse(text: str) -> Any:
-    """JSON with exact decimals; NaN and Infinity are not JSON and are refused like any other bad token."""
-    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def dump(value: Any) -> str:
-    """JSON text for a parsed value; decimals are written as the numbers they were read from."""
-    if isinstance(value, Mapping):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{dump(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(dump(v) for v in value) + "]"
-    if isinstance(value, Decimal):
-        return str(value)
-    return json.dumps(value)
 
 
 # --- split -------------------------------------------------------------------------------------------

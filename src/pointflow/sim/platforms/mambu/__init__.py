@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pointflow.adapters.connectors.mambu.jsontext import dumps
+from pointflow.adapters.connectors.jsontext import dumps
 from pointflow.domain.events import CanonicalEvent
 from pointflow.sim.platforms import SandboxState
 from pointflow.sim.platforms.mambu.records import (

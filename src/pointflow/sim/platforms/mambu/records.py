@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from pointflow.adapters.connectors.mambu.jsontext import dumps
+from pointflow.adapters.connectors.jsontext import dumps
 from pointflow.sim.bank import SimCustomer
 from pointflow.sim.platforms import SandboxState
 from pointflow.sim.platforms.mambu.transactions import encoded_key

@@ -1,9 +1,10 @@
-"""Strict JSON for Mambu documents: exact decimals, no NaN or Infinity, and text that parses back the same."""
+"""Strict JSON for connectors: exact decimals, no NaN or Infinity, and text that parses back the same."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NoReturn
 
@@ -18,14 +19,17 @@ DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant)
 
 
 def loads(text: str) -> Any:
-    """Parse JSON text; numbers with a fraction become Decimal. Raises ValueError or RecursionError."""
-    return DECODER.decode(text)
+    """Parse JSON text; numbers with a fraction become Decimal. Raises ValueError (nesting too deep too)."""
+    try:
+        return DECODER.decode(text)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
 
 
 def dumps(value: Any) -> str:
     """Compact JSON for what `loads` returns, Decimals written as the numbers they are (json cannot)."""
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(k)}:{dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{dumps(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ",".join(dumps(v) for v in value) + "]"
     if isinstance(value, Decimal):
