@@ -104,6 +104,7 @@ BAD = [
     pytest.param("fields.direction", "d", "fields.amount.sign", id="sign and direction both"),
     pytest.param("fields.value_date", {"path": "v", "sign": "absolute"}, "fields.value_date.sign", id="sign"),
     pytest.param("fields.source_id", {"path": ["only-one"]}, "fields.source_id", id="a join of one path"),
+    pytest.param("fields.currency.values", {"978": "EUR"}, "fields.currency.values", id="table constant"),
 ]
 
 

@@ -190,6 +190,8 @@ class _Compiler:
             self.problem(f"{key}.values", "value tables are for text, codes and enums")
         if given.otherwise is not None and given.values is None:
             self.problem(f"{key}.otherwise", "otherwise says what an unlisted value means: give values too")
+        if given.constant is not None and given.values is not None:
+            self.problem(f"{key}.values", "a constant is already canonical: it needs no value table")
         self._check_fixed(key, built, given)
 
     def _check_fixed(self, key: str, built: CompiledField, given: FieldSpec) -> None:

@@ -148,8 +148,7 @@ def _instant(field: CompiledField, value: Any, clock: Clock) -> datetime:
 def _day(field: CompiledField, value: Any, _: Clock) -> date:
     name = field.source.native
     if field.native_type == "date" and not field.formats:
-        day = f.day({name: value}, name, date.min)
-        return day
+        return f.day({name: value}, name, date.min)  # the value is present: the default never applies
     parsed = _parsed(field, value)
     return parsed.date() if isinstance(parsed, datetime) else parsed
 

@@ -58,7 +58,9 @@ def _final(verdict: str, reason: str, name: str) -> str:
 class Reader:
     """Reads canonical fields from one item in the order the generic connector checks them."""
 
-    def __init__(self, mapping: CompiledMapping, item: MappedItem, limits: DecodeLimits, clock: Clock):
+    def __init__(
+        self, mapping: CompiledMapping, item: MappedItem, limits: DecodeLimits, clock: Clock
+    ) -> None:
         self.mapping, self.item, self.limits, self.clock = mapping, item, limits, clock
 
     def get(self, name: str, fallback: Any = None) -> Any:
