@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from pointflow.adapters.connectors import CONNECTORS, CORE_APIS
 from pointflow.adapters.connectors.fineract import FineractConnector
 from pointflow.adapters.connectors.fineract.schemas import load_schemas
+from pointflow.adapters.connectors.mapping import with_bank_mappings
 from pointflow.adapters.core_http import HttpCore, core_client
 from pointflow.adapters.db.apikey_store import ApiKeyStore
 from pointflow.adapters.db.engine import Database, connect
@@ -120,6 +121,8 @@ def configured_connectors(settings: Settings) -> dict[str, Connector]:
             currency=settings.fineract_currency,
             payment_types={name: TransactionType(t) for name, t in settings.fineract_payment_types.items()},
         )
+    if settings.mappings_dir is not None:
+        connectors = with_bank_mappings(connectors, settings.mappings_dir)
     return connectors
 
 

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     fineract_schema_dir: Path | None = None
     fineract_currency: str | None = None
     fineract_payment_types: dict[str, str] = {}
+    # The bank's own declarative mappings (YAML, docs/connectors/mapping.md): one connector per file.
+    mappings_dir: Path | None = None
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:

@@ -9,6 +9,7 @@ from pointflow.adapters.connectors.generic import GenericConnector
 from pointflow.adapters.connectors.generic_api import GenericCoreApi
 from pointflow.adapters.connectors.mambu import MambuConnector
 from pointflow.adapters.connectors.mambu.core import MambuCoreApi
+from pointflow.adapters.connectors.mapping import mapping_connectors
 from pointflow.adapters.connectors.temenos import TemenosConnector
 from pointflow.adapters.connectors.temenos.core_api import TemenosCoreApi
 from pointflow.service_layer.ports import Connector, CoreApi
@@ -18,6 +19,8 @@ CONNECTORS: dict[str, Connector] = {
     c.name: c
     for c in (CamtConnector(), FineractConnector(), GenericConnector(), MambuConnector(), TemenosConnector())
 }
+# The shipped declarative mappings (FLEXCUBE, Finacle, …); a connector written in code keeps its name.
+CONNECTORS.update({c.name: c for c in mapping_connectors() if c.name not in CONNECTORS})
 CORE_APIS: dict[str, CoreApi] = {
     a.name: a for a in (FineractApi(), GenericCoreApi(), MambuCoreApi(), TemenosCoreApi())
 }

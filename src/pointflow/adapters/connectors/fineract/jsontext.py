@@ -55,4 +55,3 @@ def _text(value: Any) -> Any:
     if isinstance(value, bytes | bytearray):
         return base64.b64encode(value).decode("ascii")
     return str(value)
-
