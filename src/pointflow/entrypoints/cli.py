@@ -20,7 +20,7 @@ from pointflow.adapters.connectors import CONNECTORS
 from pointflow.adapters.db.apikey_store import Role
 from pointflow.adapters.db.audit_store import iter_entries, read_head
 from pointflow.bootstrap import Container, bootstrap
-from pointflow.entrypoints import cli_demo
+from pointflow.entrypoints import cli_demo, cli_worker
 from pointflow.entrypoints.file_ingest import ingest_files
 from pointflow.governance.audit import verify_chain
 from pointflow.service_layer import jobs
@@ -44,6 +44,7 @@ for sub, name in (
 ):
     app.add_typer(sub, name=name)
 app.command("demo")(cli_demo.demo)
+cli_worker.register(app)
 
 out = Console()
 err = Console(stderr=True)
