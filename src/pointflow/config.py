@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     fineract_schema_dir: Path | None = None
     fineract_currency: str | None = None
     fineract_payment_types: dict[str, str] = {}
+    # Brokers for `pointflow worker` and `pointflow publish` (a --url option wins); loopback defaults.
+    nats_url: str | None = None
+    rabbitmq_url: str | None = None
+    redis_url: str | None = None
+    kafka_bootstrap_servers: str | None = None
     # The bank's own declarative mappings (YAML, docs/connectors/mapping.md): one connector per file.
     mappings_dir: Path | None = None
 

@@ -10,7 +10,10 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from pointflow.adapters.brokers.base import Topology
+from pointflow.bootstrap import configured_connectors
 from pointflow.config import Settings
+from pointflow.entrypoints.cli_worker import broker_kind, publish_items
 from pointflow.sim.bank import customers as sandbox_customers
 from pointflow.sim.emit import canonical_history, first_day, native_documents, post_webhooks, write_files
 from pointflow.sim.platforms import SandboxPlatform
@@ -61,12 +64,24 @@ def emit(
         str | None, typer.Option(help="POST each document to pointflow at this base URL")
     ] = None,
     secret: Annotated[str | None, typer.Option(help="Sign webhooks with this shared secret")] = None,
+    broker: Annotated[
+        str | None, typer.Option(help="Publish to nats, rabbit, redis or kafka instead")
+    ] = None,
+    broker_url: Annotated[str | None, typer.Option(help="The broker's URL (default: settings)")] = None,
+    partition_count: Annotated[int, typer.Option(min=1, help="Partitions the workers share")] = 16,
 ) -> None:
     """Emit the sandbox customers' transactions in the platform's native format."""
-    if (out is None) == (webhook is None):
-        raise typer.BadParameter("give exactly one of --out or --webhook", param_hint="--out/--webhook")
+    if sum(x is not None for x in (out, webhook, broker)) != 1:
+        raise typer.BadParameter("give exactly one of --out, --webhook or --broker", param_hint="--out")
     chosen = _platform(platform)
     documents = native_documents(chosen, canonical_history(customers, months, first_day(months), seed))
+    if broker is not None:
+        connector = configured_connectors(Settings())[platform]
+        items = (item for doc in documents for item in connector.split(doc))
+        topology = Topology(platform, partition_count)
+        sent = publish_items(broker_kind(broker), broker_url, topology, connector, items)
+        err.print(f"published {sent} messages to {broker}")
+        return
     if out is not None:
         paths = write_files(documents, out, platform)
         err.print(f"wrote {len(paths)} file(s) to {out}")
