@@ -493,3 +493,30 @@ def test_malformed_json_is_one_item_with_a_parse_error_that_replays_the_same() -
 def test_json_constants_that_are_not_numbers_are_refused() -> None:
     (item,) = items(b'{"amount": NaN}')
     assert item.parse_error is not None
+
+
+def container_file(records: list[dict[str, Any]], schema: Any) -> bytes:
+    buffer = io.BytesIO()
+    fastavro.writer(buffer, schema, records)
+    return buffer.getvalue()
+
+
+def test_an_avro_container_file_of_messages_replays_one_item_per_message() -> None:
+    envelopes = [envelope(SAVINGS_TRANSACTION, avro(SAVINGS_TRANSACTION, savings(id=n))) for n in (47, 48)]
+    found = items(container_file(envelopes, SCHEMAS.parsed[MESSAGE]))
+    assert [decode(i.payload).source.id for i in found] == ["savings:47", "savings:48"]
+
+
+def test_a_damaged_container_file_is_one_item_kept_whole_with_the_reason() -> None:
+    body = container_file([envelope(SAVINGS_TRANSACTION, b"")], SCHEMAS.parsed[MESSAGE])[:-7]
+    (item,) = items(body)
+    assert item.parse_error is not None
+    assert "Avro container file" in item.parse_error
+    assert base64.b64decode(item.raw.removeprefix("data:avro/binary;base64,")) == body
+
+
+def test_a_container_of_other_records_gives_items_that_decode_refuses() -> None:
+    schema = {"type": "record", "name": "Other", "fields": [{"name": "x", "type": "long"}]}
+    (item,) = items(container_file([{"x": 1}], schema))
+    with pytest.raises(InvalidEvent):
+        decode(item.payload)

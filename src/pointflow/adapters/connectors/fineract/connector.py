@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+
+import fastavro
 
 from pointflow.adapters.connectors import fields as f
 from pointflow.adapters.connectors.fineract import clients, hooks, jsontext, loans, savings
@@ -31,6 +34,7 @@ from pointflow.domain.errors import InvalidEvent, NotATransaction
 from pointflow.domain.events import CanonicalEvent, TransactionType
 from pointflow.service_layer.ports import DecodeLimits, RawEvent
 
+AVRO_CONTAINER_MAGIC = b"Obj\x01"  # an Avro object container file, as a topic dump is written
 DATA_URL = "data:avro/binary;base64,"  # how an unreadable binary message is kept as text for the quarantine
 _TRANSACTION_SCHEMAS = (SAVINGS_TRANSACTION, LOAN_TRANSACTION, LOAN_ADJUSTMENT)
 _VERSION = re.compile(r"\.v\d+\.|V\d+$")
@@ -81,6 +85,8 @@ class FineractConnector:
             except binascii.Error:
                 text = body.decode("utf-8", errors="replace")
                 return [RawEvent(text, None, "the data: URL does not hold base64")]
+        if body.startswith(AVRO_CONTAINER_MAGIC):
+            return self._split_container(body)
         return self._split_binary(body)
 
     def decode(self, payload: Any, *, limits: DecodeLimits, now: Callable[[], datetime]) -> CanonicalEvent:
@@ -138,6 +144,19 @@ class FineractConnector:
         except AvroReadError as error:
             return [RawEvent(kept, None, f"neither JSON nor a Fineract message: {error}")]
         return [_item(jsontext.render(m)) for m in expand(message, self.schemas)]
+
+    def _split_container(self, body: bytes) -> list[RawEvent]:
+        """An Avro object container file of `MessageV1` records (a topic dumped for replay): it carries the
+        envelope's schema itself; the payloads inside still need the configured schemas."""
+        try:
+            records = list(fastavro.reader(io.BytesIO(body)))
+        except Exception as error:  # fastavro signals a damaged file with many types; each means unreadable
+            kept = DATA_URL + base64.b64encode(body).decode("ascii")
+            return [
+                RawEvent(kept, None, f"not a readable Avro container file: {type(error).__name__}: {error}")
+            ]
+        # A record that is not a message becomes an item that decode refuses, naming what it lacks.
+        return [_item(jsontext.render(m)) for record in records for m in self._expanded(record)]
 
     def _split_json(self, text: str) -> list[RawEvent]:
         try:
