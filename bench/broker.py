@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.js.api import ConsumerConfig
 from rich.console import Console
 
@@ -114,7 +115,7 @@ async def _bare(messages: list[Message], url: str, top: Topology, batch_size: in
         await _remove(url, top)
 
 
-async def _acknowledge(pull: Any, client: nats.NATS, batch_size: int, acked: list[int]) -> None:
+async def _acknowledge(pull: Any, client: NatsClient, batch_size: int, acked: list[int]) -> None:
     while True:
         try:
             batch = await pull.fetch(batch_size, timeout=0.5)

@@ -80,6 +80,8 @@ def show(results: dict[str, Any], console: Console) -> None:
         console.print(_http_table(results["http"]))
     if results.get("decode"):
         console.print(_decode_table(results["decode"]))
+    if results.get("broker"):
+        console.print(_broker_table(results["broker"]))
     console.print(_goal_table(results["goals"]))
 
 
@@ -143,6 +145,18 @@ def _decode_table(decode: list[dict[str, Any]]) -> Table:
         table.add_row(
             d["connector"], str(d["documents"]), f"{d['messages']:,}", f"{rate:,.0f}", str(d["failed"])
         )
+    return table
+
+
+def _broker_table(b: dict[str, Any]) -> Table:
+    table = Table(
+        title=f"NATS JetStream, {b['options']['events']:,} events, {b['options']['partitions']} partitions"
+    )
+    for column in ("leg", "events/s"):
+        table.add_column(column, justify="right")
+    table.add_row("bare publish + consume", f"{b['bare']['events_per_s']:,.0f}")
+    table.add_row("end to end (worker, accrual on SQLite)", f"{b['end_to_end']['events_per_s']:,.0f}")
+    table.add_row("ratio", f"{b['ratio']:.3f}")
     return table
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import decode, http_load, raw_insert, report
+from bench import broker, decode, http_load, raw_insert, report
 from bench.databases import DEFAULT_POSTGRES, Databases, databases, open_container, postgres_version
 from bench.events import render, synthetic
 from bench.replay import BATCH_SIZE, replay
@@ -31,6 +31,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--http-rate", type=float, default=200.0, help="offered requests per second")
     parser.add_argument("--skip-postgres", action="store_true", help="measure SQLite only")
     parser.add_argument("--skip-http", action="store_true", help="leave out the HTTP latency runs")
+    parser.add_argument("--skip-broker", action="store_true", help="leave out the NATS JetStream runs")
+    parser.add_argument("--broker-events", type=int, default=50_000, help="events through NATS (50000)")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="an admin URL for the server")
     parser.add_argument("--no-save", action="store_true", help="print only; do not write bench/results")
     return parser.parse_args(argv)
@@ -43,7 +45,14 @@ def main(argv: list[str] | None = None) -> None:
     kinds = ["sqlite"] if args.skip_postgres else ["sqlite", "postgresql"]
     console.print(f"rendering {args.events:,} synthetic events …")
     items = [render(event) for event in synthetic(args.events)]
-    figures: dict[str, Any] = {"replay": {}, "raw_insert": {}, "ratio": {}, "http": {}, "decode": []}
+    figures: dict[str, Any] = {
+        "replay": {},
+        "raw_insert": {},
+        "ratio": {},
+        "http": {},
+        "decode": [],
+        "broker": {},
+    }
     console.print("decoding the sandbox bank's history in each platform's native format …")
     figures["decode"] = [{**dataclasses.asdict(d), "messages_per_s": d.messages_per_s} for d in decode.run()]
     with databases(args.postgres_url) as pool:
@@ -53,6 +62,9 @@ def main(argv: list[str] | None = None) -> None:
             bodies = _http_bodies(args.http_rate, args.http_seconds)
             for kind in kinds:
                 _latency(pool, kind, bodies, args, figures)
+        if not args.skip_broker:
+            console.print(f"NATS JetStream: {args.broker_events:,} events bare, then through the worker …")
+            figures["broker"] = broker.run(items[: args.broker_events], database_url=pool.sqlite("broker"))
     results = _results(args, kinds, figures, load_at_start)
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
     report.show(results, console)
