@@ -6,16 +6,24 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from pointflow.adapters.connectors import CONNECTORS
+from pointflow.adapters.connectors.fineract import FineractConnector, load_schemas
 from pointflow.domain.errors import DomainError
 from pointflow.domain.events import CanonicalEvent
 from pointflow.domain.programme import Limits
-from pointflow.service_layer.ports import DecodeLimits
+from pointflow.service_layer.ports import Connector, DecodeLimits
 from pointflow.sim.emit import canonical_history, native_documents
+from pointflow.sim.platforms import SandboxPlatform
 from pointflow.sim.platforms.catalog import PLATFORMS
+from pointflow.sim.platforms.fineract import FineractSandbox
 
 _START = date(2024, 1, 1)
+# Fineract's binary messages need its Avro schemas: the workspace's copy of the vendor's, when present.
+_FINERACT_SCHEMAS = (
+    Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "corebanking" / "fineract" / "avro"
+)
 
 
 @dataclass(frozen=True)
@@ -35,12 +43,25 @@ def run(customers: int = 200, months: int = 2) -> list[DecodeResult]:
     events = list(canonical_history(customers, months, _START))
     defaults = Limits()
     limits = DecodeLimits(defaults.max_transaction_amount, defaults.max_future_skew_hours)
-    return [_one(name, events, limits) for name in sorted(PLATFORMS) if name in CONNECTORS]
+    pairs: dict[str, tuple[SandboxPlatform, Connector]] = {
+        name: (PLATFORMS[name], CONNECTORS[name]) for name in PLATFORMS if name in CONNECTORS
+    }
+    if _FINERACT_SCHEMAS.is_dir():
+        pairs["fineract"] = (
+            FineractSandbox(_FINERACT_SCHEMAS),
+            FineractConnector(load_schemas(_FINERACT_SCHEMAS)),
+        )
+    return [_one(name, *pairs[name], events, limits) for name in sorted(pairs)]
 
 
-def _one(name: str, events: list[CanonicalEvent], limits: DecodeLimits) -> DecodeResult:
-    connector = CONNECTORS[name]
-    documents = list(native_documents(PLATFORMS[name], events))
+def _one(
+    name: str,
+    platform: SandboxPlatform,
+    connector: Connector,
+    events: list[CanonicalEvent],
+    limits: DecodeLimits,
+) -> DecodeResult:
+    documents = list(native_documents(platform, events))
     now = datetime.now(UTC)
     messages = failed = 0
     started = time.perf_counter()
