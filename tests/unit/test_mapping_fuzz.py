@@ -19,6 +19,8 @@ from pointflow.adapters.connectors.mapping.paths import Several, Structure, Unre
 from pointflow.domain.errors import InvalidEvent, NotATransaction
 from pointflow.domain.events import TransactionPosted, TransactionReversed
 from pointflow.service_layer.ports import Connector, DecodeLimits
+from tests.unit.test_camt_support import document
+from tests.unit.test_camt_support import entry as camt_entry
 from tests.unit.test_mapping_finacle import PURCHASE, REVERSAL, response
 from tests.unit.test_mapping_flexcube import entry, notification
 
@@ -30,6 +32,13 @@ EXAMPLES = {
     "finacle": response(PURCHASE, REVERSAL),
     "generic-mapping": b'[{"event_type": "transaction.posted", "transaction_id": "t1", "account_id": "a",'
     b' "customer_id": "c", "amount": "1.00", "currency": "EUR", "timestamp": "2024-05-15T10:00:00Z"}]',
+    "mambu-mapping": b'[{"encodedKey": "8a01", "type": "WITHDRAWAL", "amount": -4.50, "currencyCode": "EUR",'
+    b' "accountHolderId": "CL-1", "parentAccountKey": "8a02", "bookingDate": "2024-05-15T10:00:00+02:00",'
+    b' "cardTransaction": {"cardAcceptor": {"name": "Cafe", "mcc": 5812, "country": "DE"}}}]',
+    "camt053-v02-mapping": document(
+        camt_entry(version="02"), camt_entry(version="02", reference=""), version="02"
+    ),
+    "camt053-v08-mapping": document(camt_entry(), camt_entry(extra="<RvslInd>true</RvslInd>", reference="")),
 }
 XML_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x2FF), max_size=12)
 WORDS = st.sampled_from(["ACC_ENTRY", "REVR", "D", "C", "Y", "N", "-3.50", "0", "EUR", "SUCCESS", "5812", ""])

@@ -152,7 +152,14 @@ def test_yaml_1_1_surprises_do_not_happen_every_scalar_stays_text() -> None:
 
 def test_every_shipped_mapping_loads_and_is_registered_under_its_name() -> None:
     files = sorted(shipped_mappings_dir().glob("*.yaml"))
-    assert [f.name for f in files] == ["finacle.yaml", "flexcube.yaml", "generic.yaml"]
+    assert [f.name for f in files] == [
+        "camt053-v02-mapping.yaml",
+        "camt053-v08-mapping.yaml",
+        "finacle.yaml",
+        "flexcube.yaml",
+        "generic.yaml",
+        "mambu-mapping.yaml",
+    ]
     for file in files:
         name = load_mapping_file(file).spec.name
         assert isinstance(CONNECTORS[name], MappingConnector)

@@ -30,7 +30,7 @@ __all__ = [
 
 
 def mapping_connectors(directory: str | Path | None = None) -> list[MappingConnector]:
-    """A connector per mapping file in `directory` (the shipped starters when None); names must differ."""
+    """A connector per mapping file in `directory` (the shipped mappings when None); names must differ."""
     folder = Path(directory) if directory is not None else shipped_mappings_dir()
     connectors = [MappingConnector(load_mapping_file(p)) for p in mapping_files(folder)]
     names = [c.name for c in connectors]

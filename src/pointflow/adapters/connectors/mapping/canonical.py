@@ -11,7 +11,9 @@ from pointflow.domain.events import Channel, Direction, ReversalKind, Transactio
 
 Kind = Literal["id", "text", "extra", "amount", "currency", "enum", "instant", "day", "mcc", "country"]
 Needed = Literal["always", "posted", "reversed", "optional"]
-ALL_TYPES: frozenset[FieldType] = frozenset({"text", "int", "decimal", "date", "datetime", "enum", "mcc"})
+ALL_TYPES: frozenset[FieldType] = frozenset(
+    {"text", "string", "int", "decimal", "date", "datetime", "enum", "mcc"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,7 @@ def _enum(choices: type[StrEnum]) -> Canonical:
     return Canonical("enum", frozenset({"enum", "text"}), "enum", choices=choices)
 
 
-_TEXT = Canonical("text", frozenset({"text", "int", "decimal"}), "text")
+_TEXT = Canonical("text", frozenset({"text", "string", "int", "decimal"}), "text")
 
 CANONICAL: dict[str, Canonical] = {
     "source_id": _id("always"),
@@ -57,6 +59,7 @@ CANONICAL: dict[str, Canonical] = {
 # As text, a number or a boolean (an XPath count(), a JSON true) is kept as its text.
 EXTRA_KINDS: dict[FieldType, Kind] = {
     "text": "extra",
+    "string": "text",  # a string only: a number or a boolean is refused
     "int": "text",
     "decimal": "text",
     "enum": "extra",
@@ -65,6 +68,13 @@ EXTRA_KINDS: dict[FieldType, Kind] = {
     "mcc": "mcc",
 }
 EXTRA = Canonical("text", ALL_TYPES, "text")
+
+# What the event says when the mapping gives no value; conditions on these fields see the same.
+IMPLICIT: dict[str, StrEnum] = {
+    "direction": Direction.DEBIT,
+    "transaction_type": TransactionType.PURCHASE,
+    "channel": Channel.OTHER,
+}
 
 # `native_field` also answers for the names the inbox compares (`money`, `event_type`).
 ALIASES = {"money": "amount"}

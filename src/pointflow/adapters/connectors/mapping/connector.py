@@ -9,10 +9,11 @@ from typing import Any
 from pointflow.adapters.connectors.mapping import json_document, xml_document
 from pointflow.adapters.connectors.mapping.canonical import ALIASES
 from pointflow.adapters.connectors.mapping.compiled import CompiledMapping, MappedItem
-from pointflow.adapters.connectors.mapping.convert import Clock, convert, present
+from pointflow.adapters.connectors.mapping.convert import Clock
 from pointflow.adapters.connectors.mapping.decode import decode_item
-from pointflow.adapters.connectors.mapping.paths import JsonPath, XmlPath
+from pointflow.adapters.connectors.mapping.paths import DocumentPath, JsonPath, XmlPath
 from pointflow.adapters.connectors.mapping.pieces import DocumentError, Piece
+from pointflow.adapters.connectors.mapping.resolve import Resolver
 from pointflow.domain.errors import InvalidEvent
 from pointflow.domain.events import CanonicalEvent
 from pointflow.service_layer.ports import DecodeLimits, RawEvent
@@ -42,17 +43,18 @@ class MappingConnector:
         spec, items = self.mapping.spec, self.mapping.items
         if isinstance(items, JsonPath):
             return json_document.pieces(
-                text, items, spec.limits, batch=spec.array_is_batch, allow_empty=spec.allow_empty
+                text, items, spec.limits, batch=spec.array_is_batch, allow_empty=self.mapping.allow_empty
             )
         assert isinstance(items, XmlPath)
-        return xml_document.pieces(text, items, spec.limits, allow_empty=spec.allow_empty)
+        return xml_document.pieces(text, items, spec.limits, allow_empty=self.mapping.allow_empty)
 
     def _raw_event(self, piece: Piece) -> RawEvent:
         if piece.problem is not None:
             return RawEvent(piece.raw, None, piece.problem)
         values = {text: path.read(piece.item) for text, path in self.mapping.item_paths.items()}
-        context = {name: path.read(piece.scope) for name, path in self.mapping.context_paths.items()}
-        return RawEvent(piece.raw, MappedItem(values, context))
+        lists = {text: path.read_all(piece.item) for text, path in self.mapping.item_lists.items()}
+        context = {name: _first(paths, piece.scope) for name, paths in self.mapping.context_paths.items()}
+        return RawEvent(piece.raw, MappedItem(values, context, lists))
 
     def decode(self, payload: Any, *, limits: DecodeLimits, now: Callable[[], datetime]) -> CanonicalEvent:
         if not isinstance(payload, MappedItem):
@@ -72,9 +74,18 @@ class MappingConnector:
     def source_id(self, payload: Any) -> str | None:
         if not isinstance(payload, MappedItem):
             return None
-        field = self.mapping.fields["source_id"]
         try:
-            value = convert(field, present(field, payload.read(field.source)), _ID_CLOCK)
+            value = Resolver(self.mapping.fields, payload, _ID_CLOCK).canonical("source_id")
         except InvalidEvent:
             return None
         return value if isinstance(value, str) else None
+
+
+def _first(paths: tuple[DocumentPath, ...], scope: Any) -> Any:
+    """A context value listing several paths takes the first that finds anything."""
+    value = None
+    for path in paths:
+        value = path.read(scope)
+        if value is not None:
+            return value
+    return value

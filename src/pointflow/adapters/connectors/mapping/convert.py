@@ -34,31 +34,13 @@ def text_form(name: str, value: Any) -> str | None:
     raise InvalidEvent(f"{name} is an {getattr(value, 'kind', 'unknown value')}, not a value", field=name)
 
 
-def present(field: CompiledField, value: Any) -> Any:
-    """The value after the value table and the default; None only for an optional field left empty."""
-    name = field.source.native
+def single(name: str, value: Any) -> Any:
+    """The value, unless the path matched several or could not be read: those are errors naming it."""
     if isinstance(value, Several):
         raise InvalidEvent(f"{name} matches {value.count} values; the mapping expects one", field=name)
     if isinstance(value, Unreadable):
         raise InvalidEvent(f"{name} could not be read: {value.reason}", field=name)
-    if value is not None and field.values is not None:
-        value = _translated(field, value)
-    if value is None:
-        value = field.default
-    if value is None and field.required:
-        raise InvalidEvent(f"{name} is required", field=name)
     return value
-
-
-def _translated(field: CompiledField, value: Any) -> Any:
-    assert field.values is not None
-    text = text_form(field.source.native, value) or ""
-    if text in field.values:
-        return field.values[text]
-    if field.otherwise is not None:
-        return field.otherwise
-    allowed = ", ".join(field.values)
-    raise InvalidEvent(f"{field.source.native} {text!r} is not one of: {allowed}", field=field.source.native)
 
 
 def convert(field: CompiledField, value: Any, clock: Clock) -> Any:
@@ -104,12 +86,17 @@ def _text(field: CompiledField, value: Any, _: Clock) -> str | None:
         value = _integer_text(name, value)
     elif field.native_type == "decimal" and isinstance(value, int | Decimal) and not isinstance(value, bool):
         value = str(value)
-    return f.text({name: value}, name, required=False, max_len=field.max_length)
+    return _cut(field, f.text({name: value}, name, required=False, max_len=field.max_length))
 
 
 def _extra(field: CompiledField, value: Any, _: Clock) -> str | None:
     name = field.source.native
-    return f.text({name: text_form(name, value)}, name, required=False, max_len=field.max_length)
+    return _cut(field, f.text({name: text_form(name, value)}, name, required=False, max_len=field.max_length))
+
+
+def _cut(field: CompiledField, text: str | None) -> str | None:
+    """`truncate` keeps the start of a long text (trimmed first) where `max_length` would refuse it."""
+    return text[: field.truncate] if text is not None and field.truncate is not None else text
 
 
 def _currency(field: CompiledField, value: Any, _: Clock) -> str:

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from pointflow.adapters.connectors.mapping.compiled import CompiledMapping, CompiledTest, MappedItem
-from pointflow.adapters.connectors.mapping.convert import Clock, amount, convert, present, text_form
+from pointflow.adapters.connectors.mapping.convert import Clock, amount, text_form
 from pointflow.adapters.connectors.mapping.paths import Several, Unreadable
+from pointflow.adapters.connectors.mapping.resolve import Resolver
 from pointflow.domain.errors import InvalidEvent, NotATransaction
 from pointflow.domain.events import (
     CanonicalEvent,
@@ -24,9 +25,14 @@ from pointflow.domain.money import Money
 from pointflow.service_layer.ports import DecodeLimits
 
 
-def decide(mapping: CompiledMapping, item: MappedItem) -> str:
-    """posted, reversal, refund or chargeback; NotATransaction for `ignore`, InvalidEvent for `invalid`."""
+def decide(mapping: CompiledMapping, item: MappedItem, resolver: Resolver) -> str:
+    """posted, reversal, refund or chargeback; NotATransaction for `ignore`, InvalidEvent for `invalid`.
+
+    A test whose `when`/`unless` conditions do not hold is passed over.
+    """
     for test in mapping.tests:
+        if not resolver.holds(test.when, test.unless):
+            continue
         verdict, reason = _verdict(test, item)
         if verdict != "next":
             return _final(verdict, reason, test.source.native)
@@ -44,6 +50,9 @@ def _verdict(test: CompiledTest, item: MappedItem) -> tuple[str, str]:
         return test.missing, f"{name} is required"
     if text in test.values:
         return test.values[text], f"{name} is {text!r}"
+    for pattern, outcome in test.patterns:
+        if pattern.fullmatch(text):
+            return outcome, f"{name} {text!r} matches {pattern.pattern!r}"
     return test.unknown, f"{name} {text!r} is not one of: {', '.join(test.values)}"
 
 
@@ -61,26 +70,22 @@ class Reader:
     def __init__(
         self, mapping: CompiledMapping, item: MappedItem, limits: DecodeLimits, clock: Clock
     ) -> None:
-        self.mapping, self.item, self.limits, self.clock = mapping, item, limits, clock
+        self.mapping, self.limits = mapping, limits
+        self.resolver = Resolver(mapping.fields, item, clock)
 
     def get(self, name: str, fallback: Any = None) -> Any:
-        field = self.mapping.fields.get(name)
-        if field is None:
-            return fallback
-        value = present(field, self.item.read(field.source))
-        return fallback if value is None else convert(field, value, self.clock)
+        value = self.resolver.canonical(name)
+        return fallback if value is None else value
 
     def amount(self, code: str) -> tuple[Decimal, bool]:
-        field = self.mapping.fields["amount"]
-        value = present(field, self.item.read(field.source))
-        return amount(field, value, code, self.limits.max_amount)
+        leaf, value = self.resolver.native(self.mapping.fields["amount"])
+        return amount(leaf, value, code, self.limits.max_amount)
 
     def extra(self) -> dict[str, str]:
         found: dict[str, str] = {}
         for field in self.mapping.extra:
-            value = present(field, self.item.read(field.source))
-            if value is not None:
-                converted = convert(field, value, self.clock)
+            converted = self.resolver.value(field)
+            if converted is not None:
                 text = converted.isoformat() if isinstance(converted, date | datetime) else converted
                 found[field.name.removeprefix("extra.")] = str(text)
         return found
@@ -142,8 +147,8 @@ def reversed_(reader: Reader, system: str, kind: ReversalKind) -> TransactionRev
 def decode_item(
     mapping: CompiledMapping, item: MappedItem, limits: DecodeLimits, clock: Clock
 ) -> CanonicalEvent:
-    verdict = decide(mapping, item)
     reader = Reader(mapping, item, limits, clock)
+    verdict = decide(mapping, item, reader.resolver)
     if verdict == "posted":
         return posted(reader, mapping.spec.system)
     return reversed_(reader, mapping.spec.system, ReversalKind(verdict))

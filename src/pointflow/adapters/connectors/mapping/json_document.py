@@ -9,7 +9,14 @@ from typing import Any
 
 from pointflow.adapters.connectors.mapping.model import Limits
 from pointflow.adapters.connectors.mapping.paths import JsonPath
-from pointflow.adapters.connectors.mapping.pieces import Budget, DocumentError, ItemCount, Piece
+from pointflow.adapters.connectors.mapping.pieces import (
+    Budget,
+    DocumentError,
+    Finder,
+    ItemCount,
+    Piece,
+    empty_allowed,
+)
 
 Parts = tuple[Any, ...]
 NOT_AN_OBJECT = "each item must be a JSON object"
@@ -72,7 +79,9 @@ def _write(value: Any, out: Callable[[str], object]) -> None:
         out(str(value) if isinstance(value, Decimal) else json.dumps(value))
 
 
-def pieces(text: str, items: JsonPath, limits: Limits, *, batch: bool, allow_empty: bool) -> Iterator[Piece]:
+def pieces(
+    text: str, items: JsonPath, limits: Limits, *, batch: bool, allow_empty: bool | Finder
+) -> Iterator[Piece]:
     """Every item of the body; a top-level array is a batch of documents when `batch`."""
     document = parse(text, limits)
     count, budget = ItemCount(limits.max_items), Budget(len(text))
@@ -96,11 +105,16 @@ class _ElementError(DocumentError):
 
 
 def _cut(
-    document: Any, text: str | None, items: JsonPath, count: ItemCount, budget: Budget, allow_empty: bool
+    document: Any,
+    text: str | None,
+    items: JsonPath,
+    count: ItemCount,
+    budget: Budget,
+    allow_empty: bool | Finder,
 ) -> Iterator[Piece]:
     found = items.locations(document, count.limit + 1)
     count.add(len(found))
-    if not found and not allow_empty:
+    if not found and not empty_allowed(allow_empty, document):
         raise _ElementError(f"nothing in the document matches the items path {items.text}")
     if len(found) == 1:  # nothing to prune: the document is its own raw (byte for byte when it arrived so)
         raw = text if text is not None else dumps(document)

@@ -83,7 +83,7 @@ def mapping_files(directory: str | Path) -> list[Path]:
 
 
 def shipped_mappings_dir() -> Path:
-    """The starter mappings shipped in the package (flexcube, finacle, generic)."""
+    """The mappings shipped in the package: the starters and the connectors written again as mappings."""
     return Path(pointflow.__file__).parent / "mappings"
 
 

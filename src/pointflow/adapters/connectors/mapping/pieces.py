@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 # Each item's raw text repeats the document's parts outside the items (a statement's header, say); the
 # total may exceed the document by this factor plus one MiB before the document is refused as too costly.
@@ -56,3 +56,14 @@ class ItemCount:
         self._seen += count
         if self._seen > self.limit:
             raise DocumentError(f"the document holds more than {self.limit} items, the mapping's limit")
+
+
+class Finder(Protocol):
+    def finds(self, node: Any) -> bool:
+        """Whether the path selects anything in the document."""
+        ...
+
+
+def empty_allowed(allow: bool | Finder, document: Any) -> bool:
+    """`allow_empty`: true, false, or a path that must find something (the statement is there, empty)."""
+    return allow if isinstance(allow, bool) else allow.finds(document)

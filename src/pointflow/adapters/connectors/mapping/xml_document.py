@@ -9,7 +9,14 @@ from lxml import etree
 
 from pointflow.adapters.connectors.mapping.model import Limits
 from pointflow.adapters.connectors.mapping.paths import PathError, XmlPath
-from pointflow.adapters.connectors.mapping.pieces import Budget, DocumentError, ItemCount, Piece
+from pointflow.adapters.connectors.mapping.pieces import (
+    Budget,
+    DocumentError,
+    Finder,
+    ItemCount,
+    Piece,
+    empty_allowed,
+)
 
 _UTF8 = {"UTF-8", "UTF8", "US-ASCII", "ASCII"}
 
@@ -45,7 +52,7 @@ def _depth(root: Any) -> int:
     return deepest
 
 
-def pieces(text: str, items: XmlPath, limits: Limits, *, allow_empty: bool) -> Iterator[Piece]:
+def pieces(text: str, items: XmlPath, limits: Limits, *, allow_empty: bool | Finder) -> Iterator[Piece]:
     """Every item of the document; context paths start at the item so they can climb to its ancestors."""
     root = parse(text, limits)
     try:
@@ -53,7 +60,7 @@ def pieces(text: str, items: XmlPath, limits: Limits, *, allow_empty: bool) -> I
     except (PathError, etree.XPathError) as error:
         raise DocumentError(str(error)) from None
     ItemCount(limits.max_items).add(len(found))
-    if not found and not allow_empty:
+    if not found and not empty_allowed(allow_empty, root):
         raise DocumentError(f"nothing in the document matches the items path {items.text}")
     if len(found) == 1:  # nothing to prune: the document is its own raw, byte for byte
         yield Piece(text, found[0], found[0])
