@@ -39,15 +39,19 @@ class Minimum:
 
 
 def minimise(
-    objective: Callable[[FloatArray], float], start: FloatArray, bounds: list[tuple[float, float]]
+    objective: Callable[[FloatArray], float],
+    start: FloatArray,
+    bounds: list[tuple[float, float]],
+    *,
+    ftol: float,
 ) -> Minimum:
-    """L-BFGS-B from `start`, with tolerances tight enough to reach the printed precision of a paper."""
+    """L-BFGS-B from `start`, stopping when a step improves the objective by less than `ftol` (relative)."""
     result: Any = optimize.minimize(
         objective,
         start,
         method="L-BFGS-B",
         bounds=bounds,
-        options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 5000},
+        options={"ftol": ftol, "gtol": 1e-9, "maxiter": 5000},
     )
     return Minimum(
         x=np.asarray(result.x, dtype=np.float64), value=float(result.fun), converged=bool(result.success)
