@@ -8,7 +8,7 @@ import pytest
 from pointflow.intelligence.clv import Summary, bgnbd, gammagamma, paretonbd
 from pointflow.intelligence.clv.fitting import maximise
 
-CUSTOMERS = 4000
+CUSTOMERS = 3000
 rng_seed = 20050101
 
 

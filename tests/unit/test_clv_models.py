@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate  # type: ignore[import-untyped]
 
-from pointflow.intelligence.clv import BgNbd, GammaGamma, ParetoNbd
+from pointflow.intelligence.clv import BgNbd, GammaGamma, ParetoNbd, bgnbd, gammagamma
 
 BG = BgNbd(r=0.243, alpha=4.414, a=0.793, b=2.426)
 PARETO = ParetoNbd(r=0.553, alpha=10.578, s=0.606, beta=11.669)
@@ -133,3 +134,28 @@ def test_expected_spend_moves_from_the_population_mean_towards_the_customers() -
     assert spend[0] == pytest.approx(population)
     assert np.all(np.diff(spend) > 0)
     assert spend[-1] == pytest.approx(100.0, rel=0.01)
+
+
+def central_differences(f: Callable[[np.ndarray], np.ndarray], params: np.ndarray) -> np.ndarray:
+    steps = 1e-6 * params
+    columns = []
+    for i, step in enumerate(steps):
+        up, down = params.copy(), params.copy()
+        up[i] += step
+        down[i] -= step
+        columns.append((f(up) - f(down)) / (2 * step))
+    return np.column_stack(columns)
+
+
+def test_the_bgnbd_gradient_is_the_likelihoods_slope() -> None:
+    x, t_x, T = (np.array(column) for column in zip(*HISTORIES, strict=True))
+    params = np.array([BG.r, BG.alpha, BG.a, BG.b])
+    numeric = central_differences(lambda p: bgnbd._log_likelihood(p, x, t_x, T), params)
+    np.testing.assert_allclose(bgnbd._gradient(params, x, t_x, T), numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_the_gamma_gamma_gradient_is_the_likelihoods_slope() -> None:
+    x, m = np.array([1.0, 3.0, 12.0]), np.array([9.5, 40.0, 15.0])
+    params = np.array([6.25, 3.74, 15.44])
+    numeric = central_differences(lambda p: gammagamma._log_likelihood(p, x, m), params)
+    np.testing.assert_allclose(gammagamma._gradient(params, x, m), numeric, rtol=1e-6, atol=1e-8)

@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from pointflow.intelligence.clv.fitting import Optimum, compress, maximise
-from pointflow.intelligence.clv.special import ArrayLike, FloatArray, betaln, gammaln, hyp2f1
+from pointflow.intelligence.clv.special import ArrayLike, FloatArray, betaln, digamma, gammaln, hyp2f1
 from pointflow.intelligence.clv.summary import Summary
 
 STARTS = ((1.0, 1.0, 1.0, 1.0), (0.5, 5.0, 0.5, 2.0), (0.2, 10.0, 2.0, 5.0))
@@ -70,8 +70,26 @@ def _log_likelihood(params: FloatArray, x: FloatArray, t_x: FloatArray, T: Float
     return np.asarray(common + np.logaddexp(alive, np.where(x > 0, gone, -np.inf)), dtype=np.float64)
 
 
+def _gradient(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+    """Each customer's gradient of `_log_likelihood` in (r, α, a, b), a row per customer."""
+    r, alpha, a, b = params
+    alive = -(r + x) * np.log(alpha + T)
+    gone = np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + t_x)
+    # The share of the likelihood in the "gone after the last purchase" branch.
+    share = np.where(x > 0, 1.0 / (1.0 + np.exp(alive - gone)), 0.0)
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - (1 - share) * np.log(alpha + T)
+    d_r -= share * np.log(alpha + t_x)
+    d_alpha = r / alpha - (r + x) * ((1 - share) / (alpha + T) + share / (alpha + t_x))
+    d_a = digamma(a + b) - digamma(a + b + x) + share / a
+    d_b = digamma(b + x) - digamma(b) + digamma(a + b) - digamma(a + b + x)
+    d_b -= share / (b + np.maximum(x, 1) - 1)
+    return np.column_stack([d_r, d_alpha, d_a, d_b])
+
+
 def fit(summary: Summary) -> tuple[BgNbd, Optimum]:
     """The maximum likelihood BG/NBD for the summary."""
     (x, t_x, T), weights = compress(summary.x, summary.t_x, summary.T)
-    optimum = maximise(lambda p: _log_likelihood(p, x, t_x, T), weights, STARTS)
+    optimum = maximise(
+        lambda p: _log_likelihood(p, x, t_x, T), weights, STARTS, gradient=lambda p: _gradient(p, x, t_x, T)
+    )
     return BgNbd(*(float(v) for v in optimum.params)), optimum

@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from pointflow.intelligence.clv.fitting import Optimum, compress, maximise
-from pointflow.intelligence.clv.special import FloatArray, gammaln
+from pointflow.intelligence.clv.special import FloatArray, digamma, gammaln
 from pointflow.intelligence.clv.summary import Summary
 
 STARTS = ((1.0, 1.0, 1.0), (5.0, 3.0, 10.0), (2.0, 2.0, 50.0))
@@ -55,6 +55,16 @@ def _log_likelihood(params: FloatArray, x: FloatArray, m: FloatArray) -> FloatAr
     )
 
 
+def _gradient(params: FloatArray, x: FloatArray, m: FloatArray) -> FloatArray:
+    """Each customer's gradient of `_log_likelihood` in (p, q, γ), a row per customer."""
+    p, q, gamma = params
+    px = p * x
+    d_p = x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - np.log(gamma + m * x))
+    d_q = digamma(px + q) - digamma(q) + np.log(gamma) - np.log(gamma + m * x)
+    d_gamma = q / gamma - (px + q) / (gamma + m * x)
+    return np.column_stack([d_p, d_q, d_gamma])
+
+
 def spenders(summary: Summary) -> Summary:
     """The customers the model describes: a repeat transaction, and a positive mean spend on them."""
     repeaters = summary.repeaters()
@@ -65,5 +75,7 @@ def fit(summary: Summary) -> tuple[GammaGamma, Optimum]:
     """The maximum likelihood Gamma-Gamma for the summary's `spenders`."""
     fitted_to = spenders(summary)
     (x, m), weights = compress(fitted_to.x, fitted_to.monetary)
-    optimum = maximise(lambda p: _log_likelihood(p, x, m), weights, STARTS)
+    optimum = maximise(
+        lambda p: _log_likelihood(p, x, m), weights, STARTS, gradient=lambda p: _gradient(p, x, m)
+    )
     return GammaGamma(*(float(v) for v in optimum.params)), optimum

@@ -19,6 +19,11 @@ def gammaln(x: ArrayLike) -> FloatArray:
     return np.asarray(special.gammaln(x), dtype=np.float64)
 
 
+def digamma(x: ArrayLike) -> FloatArray:
+    """ψ(x) = d log Γ(x) / dx."""
+    return np.asarray(special.digamma(x), dtype=np.float64)
+
+
 def betaln(a: ArrayLike, b: ArrayLike) -> FloatArray:
     """log B(a, b)."""
     return np.asarray(special.betaln(a, b), dtype=np.float64)
@@ -44,11 +49,16 @@ def minimise(
     bounds: list[tuple[float, float]],
     *,
     ftol: float,
+    gradient: Callable[[FloatArray], FloatArray] | None = None,
 ) -> Minimum:
-    """L-BFGS-B from `start`, stopping when a step improves the objective by less than `ftol` (relative)."""
+    """L-BFGS-B from `start`, stopping when a step improves the objective by less than `ftol` (relative).
+
+    Without a `gradient`, SciPy differences the objective.
+    """
     result: Any = optimize.minimize(
         objective,
         start,
+        jac=gradient,
         method="L-BFGS-B",
         bounds=bounds,
         options={"ftol": ftol, "gtol": 1e-9, "maxiter": 5000},
