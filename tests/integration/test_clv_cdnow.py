@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterator
 from datetime import date
 from types import ModuleType
 from typing import Any
@@ -72,11 +71,11 @@ def fitted(fits: dict[str, tuple[Any, Optimum]]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def lifetimes() -> Iterator[ModuleType]:
+def lifetimes() -> ModuleType:
     # lifetimes is a dev-only reference; its imports raise deprecation warnings this suite would fail on.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        yield pytest.importorskip("lifetimes")
+        return pytest.importorskip("lifetimes")
 
 
 def test_the_summary_from_the_log_is_the_published_summary(cohort: Summary) -> None:
@@ -171,3 +170,23 @@ def test_the_command_summarises_a_transaction_log() -> None:
     # The whole cohort, ten times the paper's sample: one repeat buyer spent nothing and is left out.
     assert report["customers"] == 9450
     assert report["params"]["p"] == pytest.approx(6.25, rel=0.05)
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(app, ["clv", "fit", *args], env={"COLUMNS": "200"})
+
+
+def test_the_command_wants_one_source_and_a_calibration_end_for_a_log() -> None:
+    summary = str(CDNOW / "cdnow_customers_summary.csv")
+    log = str(CDNOW / "CDNOW_master.txt")
+    assert "exactly one of" in run("--model", "bgnbd").output
+    assert "exactly one of" in run("--model", "bgnbd", "--summary", summary, "--transactions", log).output
+    refused = run("--model", "bgnbd", "--transactions", log)
+    assert refused.exit_code == 2
+    assert "end of calibration" in refused.output
+
+
+def test_the_command_refuses_gamma_gamma_without_spend() -> None:
+    result = run("--model", "gammagamma", "--summary", str(CDNOW / "cdnow_customers_summary.csv"))
+    assert result.exit_code == 2
+    assert "positive spend (monetary_value)" in result.output

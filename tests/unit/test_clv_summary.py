@@ -91,6 +91,30 @@ def test_a_summary_file_is_read_with_or_without_spend(tmp_path: Path) -> None:
         read_summary_csv(path)
 
 
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("c1,-1,0,30", "frequency is not a whole number"),
+        ("c1,1.5,2,30", "frequency is not a whole number"),
+        ("c1,2,31,30", "recency is not between 0 and T"),
+        ("c1,0,3,30", "recency without a repeat transaction"),
+        ("c1,2,,30", "a missing value"),
+    ],
+)
+def test_a_summary_no_history_could_produce_is_refused(tmp_path: Path, row: str, reason: str) -> None:
+    path = tmp_path / "summary.csv"
+    path.write_text(f"customer_id,frequency,recency,T\nc0,0,0,30\n{row}\n")
+    with pytest.raises(ValueError, match=f"customer c1: {reason}"):
+        read_summary_csv(path)
+
+
+def test_a_summary_value_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "summary.csv"
+    path.write_text("ID,frequency,recency,T\n1,two,0,30\n")
+    with pytest.raises(ValueError, match="not a number"):
+        read_summary_csv(path)
+
+
 def test_compress_counts_each_distinct_customer_once() -> None:
     (x, t_x), weights = compress(np.array([0.0, 1.0, 0.0, 1.0]), np.array([0.0, 2.0, 0.0, 3.0]))
     assert sorted(zip(x.tolist(), t_x.tolist(), weights.tolist(), strict=True)) == [

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -16,6 +17,8 @@ from pointflow.intelligence.clv.gammagamma import spenders
 clv_app = typer.Typer(
     help="Customer lifetime value: BG/NBD, Pareto/NBD and Gamma-Gamma.", no_args_is_help=True
 )
+
+Read = TypeVar("Read")
 
 
 class ModelName(StrEnum):
@@ -40,7 +43,7 @@ TransactionsFile = Annotated[
     ),
 ]
 CalibrationEnd = Annotated[
-    datetime,
+    datetime | None,
     typer.Option(formats=["%Y-%m-%d"], help="Last day of the calibration period (with --transactions)"),
 ]
 
@@ -50,12 +53,14 @@ def fit(
     model: Annotated[ModelName, typer.Option(help="Which model to fit")],
     summary: SummaryFile = None,
     transactions: TransactionsFile = None,
-    calibration_end: CalibrationEnd = datetime(1997, 9, 30),
+    calibration_end: CalibrationEnd = None,
 ) -> None:
     """Fit a model by maximum likelihood and print its parameters and log-likelihood as JSON."""
-    data = _summary(summary, transactions, calibration_end.date())
+    data = _summary(summary, transactions, calibration_end.date() if calibration_end else None)
     if model is ModelName.GAMMAGAMMA and not (data.monetary > 0).any():
-        raise typer.BadParameter("the summary has no monetary_value column", param_hint="--summary")
+        raise typer.BadParameter(
+            "no customer has a repeat transaction with a positive spend (monetary_value)"
+        )
     fitted, optimum = FITTERS[model.value](data)
     report = {
         "model": fitted.name,
@@ -69,17 +74,21 @@ def fit(
     typer.echo(json.dumps(report, indent=2))
 
 
-def _summary(summary: Path | None, transactions: Path | None, calibration_end: date) -> Summary:
-    if (summary is None) == (transactions is None):
-        raise typer.BadParameter("give exactly one of --summary and --transactions")
-    if summary is not None:
-        try:
-            return read_summary_csv(summary)
-        except ValueError as error:
-            raise typer.BadParameter(str(error), param_hint="--summary") from error
-    assert transactions is not None
+def _summary(summary: Path | None, transactions: Path | None, calibration_end: date | None) -> Summary:
+    if summary is not None and transactions is None:
+        return _read(read_summary_csv, summary, "--summary")
+    if transactions is not None and summary is None:
+        if calibration_end is None:
+            raise typer.BadParameter(
+                "a transaction log needs the end of calibration", param_hint="--calibration-end"
+            )
+        log = _read(read_transaction_log, transactions, "--transactions")
+        return summarise(log, calibration_end=calibration_end)
+    raise typer.BadParameter("give exactly one of --summary and --transactions")
+
+
+def _read(reader: Callable[[Path], Read], path: Path, option: str) -> Read:
     try:
-        log = read_transaction_log(transactions)
+        return reader(path)
     except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--transactions") from error
-    return summarise(log, calibration_end=calibration_end)
+        raise typer.BadParameter(str(error), param_hint=option) from error

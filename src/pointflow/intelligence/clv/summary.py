@@ -94,14 +94,34 @@ def read_summary_csv(path: Path) -> Summary:
     if missing:
         raise ValueError(f"{path.name} has no column {', '.join(sorted(missing))}")
     monetary = "monetary_value" if "monetary_value" in frame.columns else None
-    table = frame.select(
-        pl.col(id_column).alias("id"),
-        pl.col("frequency").cast(pl.Float64).alias("x"),
-        pl.col("recency").cast(pl.Float64).alias("t_x"),
-        pl.col("T").cast(pl.Float64),
-        (pl.col(monetary).cast(pl.Float64) if monetary else pl.lit(0.0)).alias("monetary"),
+    try:
+        table = frame.select(
+            pl.col(id_column).alias("id"),
+            pl.col("frequency").cast(pl.Float64).alias("x"),
+            pl.col("recency").cast(pl.Float64).alias("t_x"),
+            pl.col("T").cast(pl.Float64),
+            (pl.col(monetary).cast(pl.Float64) if monetary else pl.lit(0.0)).alias("monetary"),
+        )
+    except pl.exceptions.PolarsError as error:
+        raise ValueError(f"{path.name} has a value that is not a number") from error
+    summary = _from_frame(table)
+    _check(summary, path.name)
+    return summary
+
+
+def _check(summary: Summary, source: str) -> None:
+    """Refuse a summary no purchase history could produce, naming the first customer and the reason."""
+    reasons = (
+        (~np.isfinite(summary.x) | ~np.isfinite(summary.t_x) | ~np.isfinite(summary.T), "a missing value"),
+        ((summary.x < 0) | (summary.x != np.round(summary.x)), "frequency is not a whole number ≥ 0"),
+        ((summary.t_x < 0) | (summary.t_x > summary.T), "recency is not between 0 and T"),
+        ((summary.x == 0) & (summary.t_x != 0), "recency without a repeat transaction"),
+        (summary.monetary < 0, "monetary_value is negative"),
     )
-    return _from_frame(table)
+    for bad, reason in reasons:
+        if bad.any():
+            customer = summary.customer_id[int(np.argmax(bad))]
+            raise ValueError(f"{source}: customer {customer}: {reason}")
 
 
 def _from_frame(table: pl.DataFrame) -> Summary:
