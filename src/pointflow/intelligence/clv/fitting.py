@@ -57,16 +57,8 @@ def maximise(
             total = float(np.dot(weights, log_likelihood(np.exp(log_params))))
         return -total / customers if np.isfinite(total) else UNDEFINED
 
-    def slope(log_params: FloatArray) -> FloatArray:
-        assert gradient is not None
-        params = np.exp(log_params)
-        with np.errstate(all="ignore"):
-            total = weights @ gradient(params)
-        # d/d log θ = θ · d/dθ
-        return np.asarray(np.nan_to_num(-params * total / customers), dtype=np.float64)
-
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(starts[0])
-    jac = slope if gradient is not None else None
+    jac = None if gradient is None else _log_space_slope(gradient, weights / customers)
     minima = [
         minimise(objective, np.log(np.asarray(s, dtype=np.float64)), bounds, ftol=FTOL, gradient=jac)
         for s in starts
@@ -79,3 +71,18 @@ def maximise(
         starts=len(starts),
         seconds=time.perf_counter() - began,
     )
+
+
+def _log_space_slope(
+    gradient: Callable[[FloatArray], FloatArray], weights: FloatArray
+) -> Callable[[FloatArray], FloatArray]:
+    """The objective's gradient in log-parameters from the customers' gradients in the parameters."""
+
+    def slope(log_params: FloatArray) -> FloatArray:
+        params = np.exp(log_params)
+        with np.errstate(all="ignore"):
+            total = weights @ gradient(params)
+        # d/d log θ = θ · d/dθ, and the objective is the negated log-likelihood.
+        return np.asarray(np.nan_to_num(-params * total), dtype=np.float64)
+
+    return slope
