@@ -63,12 +63,15 @@ def offending(imports: set[str], *, frameworks: frozenset[str], layers: tuple[st
 
 DOMAIN_FILES = sorted((PACKAGE / "domain").glob("*.py"))
 SERVICE_FILES = sorted((PACKAGE / "service_layer").rglob("*.py"))
+INTELLIGENCE_FILES = sorted((PACKAGE / "intelligence").rglob("*.py"))
+INTELLIGENCE_MAY_IMPORT = ("pointflow.domain", "pointflow.governance", "pointflow.intelligence")
 
 
 def test_the_layers_to_check_exist() -> None:
     names = {p.name for p in DOMAIN_FILES}
     assert {"__init__.py", "ledger.py", "reversal.py"} <= names
     assert {"__init__.py", "ports.py"} <= {p.name for p in SERVICE_FILES}
+    assert {"__init__.py", "bgnbd.py", "paretonbd.py"} <= {p.name for p in INTELLIGENCE_FILES}
 
 
 @pytest.mark.parametrize("path", DOMAIN_FILES, ids=lambda p: p.name)
@@ -80,6 +83,15 @@ def test_the_domain_imports_no_framework_and_no_outer_layer(path: Path) -> None:
 @pytest.mark.parametrize("path", SERVICE_FILES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_the_service_layer_imports_no_adapter_and_no_entrypoint(path: Path) -> None:
     bad = offending(imports_of(path), frameworks=frozenset(), layers=OUTER_LAYERS_OF_SERVICES)
+    assert bad == [], f"{module_name(path)} imports {bad}"
+
+
+@pytest.mark.parametrize("path", INTELLIGENCE_FILES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_intelligence_imports_only_the_domain_and_governance(path: Path) -> None:
+    ours = {name for name in imports_of(path) if name == "pointflow" or name.startswith("pointflow.")}
+    bad = sorted(
+        n for n in ours if not any(n == ok or n.startswith(f"{ok}.") for ok in INTELLIGENCE_MAY_IMPORT)
+    )
     assert bad == [], f"{module_name(path)} imports {bad}"
 
 

@@ -20,6 +20,7 @@ from pointflow.adapters.db.apikey_store import Role
 from pointflow.adapters.db.audit_store import iter_entries, read_head
 from pointflow.bootstrap import Container, bootstrap
 from pointflow.entrypoints import cli_demo, cli_worker
+from pointflow.entrypoints.cli_clv import clv_app
 from pointflow.entrypoints.cli_decode import decode
 from pointflow.entrypoints.cli_outbox import outbox_app
 from pointflow.entrypoints.cli_sim import sim_app
@@ -50,6 +51,7 @@ for sub, name in (
 app.command("demo")(cli_demo.demo)
 app.command("decode")(decode)
 cli_worker.register(app)
+app.add_typer(clv_app, name="clv")
 
 out = Console()
 err = Console(stderr=True)

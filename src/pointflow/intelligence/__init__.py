@@ -1,0 +1,1 @@
+"""Customer analytics beside the ledger: statistical models fitted to customers' purchase histories."""
