@@ -82,6 +82,8 @@ def show(results: dict[str, Any], console: Console) -> None:
         console.print(_decode_table(results["decode"]))
     if results.get("broker"):
         console.print(_broker_table(results["broker"]))
+    if results.get("clv"):
+        console.print(_clv_table(results["clv"]))
     console.print(_goal_table(results["goals"]))
 
 
@@ -157,6 +159,24 @@ def _broker_table(b: dict[str, Any]) -> Table:
     table.add_row("bare publish + consume", f"{b['bare']['events_per_s']:,.0f}")
     table.add_row("end to end (worker, accrual on SQLite)", f"{b['end_to_end']['events_per_s']:,.0f}")
     table.add_row("ratio", f"{b['ratio']:.3f}")
+    return table
+
+
+def _clv_table(c: dict[str, Any]) -> Table:
+    table = Table(title=f"CDNOW ({c['customers']:,} customers): fit seconds and log-likelihood")
+    for column in ("model", "ours s", "lifetimes s", "ours LL", "lifetimes LL", "paper LL"):
+        table.add_column(column, justify="right")
+    for name in ("bgnbd", "paretonbd", "gammagamma"):
+        m = c[name]
+        paper = m["paper"].get("log_likelihood")
+        table.add_row(
+            name,
+            f"{m['ours']['seconds']:.2f}",
+            f"{m['lifetimes']['seconds']:.2f}",
+            f"{m['ours']['log_likelihood']:.1f}",
+            f"{m['lifetimes']['log_likelihood']:.1f}",
+            "" if paper is None else f"{paper:.1f}",
+        )
     return table
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate  # type: ignore[import-untyped]
+from scipy import integrate
 
 from pointflow.intelligence.clv import BgNbd, GammaGamma, ParetoNbd, bgnbd, gammagamma
 

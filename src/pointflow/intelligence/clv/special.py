@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, special  # type: ignore[import-untyped]  # SciPy ships no type information
+from scipy import optimize, special
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = FloatArray | float
