@@ -22,6 +22,7 @@ from pointflow.bootstrap import Container, bootstrap
 from pointflow.entrypoints import cli_demo, cli_worker
 from pointflow.entrypoints.cli_clv import clv_app
 from pointflow.entrypoints.cli_decode import decode
+from pointflow.entrypoints.cli_forecast import forecast_app
 from pointflow.entrypoints.cli_outbox import outbox_app
 from pointflow.entrypoints.cli_sim import sim_app
 from pointflow.entrypoints.file_ingest import ingest_files, is_line_format
@@ -46,6 +47,7 @@ for sub, name in (
     (jobs_app, "jobs"),
     (outbox_app, "outbox"),
     (sim_app, "sim"),
+    (forecast_app, "forecast"),
 ):
     app.add_typer(sub, name=name)
 app.command("demo")(cli_demo.demo)

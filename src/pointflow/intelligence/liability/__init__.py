@@ -1,0 +1,1 @@
+"""The points liability and breakage forecast that finance books (see model.py for the method)."""
