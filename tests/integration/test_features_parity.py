@@ -62,6 +62,9 @@ def test_online_features_equal_batch_features_for_every_member(container: Contai
 
     assert online.height == len({container.tokeniser.token(c) for c in customers}) > 0
     assert_frame_equal(batch.select(online.columns), online)
+    one = container.tokeniser.token(customers[0])
+    alone = online_features(container.db, as_of=AS_OF, currency="USD", tokens=[one])
+    assert_frame_equal(alone, online.filter(pl.col("token") == one))  # the serving-time lookup of one member
 
 
 def test_the_online_buckets_are_the_accruals_folded_by_day(container: Container) -> None:
