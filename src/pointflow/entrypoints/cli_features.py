@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
-from pointflow.adapters.db.feature_store import batch_features, online_features
+from pointflow.adapters.db.feature_store import batch_features, online_features, rebuild_online_state
 from pointflow.bootstrap import bootstrap
 
 features_app = typer.Typer(
@@ -46,3 +46,14 @@ def build(
         container.close()
     frame.write_parquet(out_file)
     out.print(f"{frame.height} members, {frame.width - 1} features ({source}, {currency}) → {out_file}")
+
+
+@features_app.command("rebuild-online")
+def rebuild_online() -> None:
+    """Recompute the online feature state from the ledger's accruals (after upgrading, or to repair it)."""
+    container = bootstrap()
+    try:
+        rows = rebuild_online_state(container.db)
+    finally:
+        container.close()
+    out.print(f"{rows} daily activity buckets rebuilt from the accruals")

@@ -16,10 +16,11 @@ from typing import Any
 
 import iso18245
 import polars as pl
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pointflow.adapters.db.engine import Database
+from pointflow.adapters.db.ledger_store import bulk_insert
 from pointflow.adapters.db.tables import accruals, lots, member_activity_days, members, redemptions
 from pointflow.adapters.mcc import mcc_range
 from pointflow.intelligence.features import activity_features, daily_buckets, member_features, to_units
@@ -182,3 +183,19 @@ def stored_buckets(db: Database) -> Mapping[BucketKey, tuple[int, int, int]]:
             (r.token, r.day, r.currency, r.mcc): (r.spend_units, r.txn_count, r.points)
             for r in conn.execute(select(member_activity_days))
         }
+
+
+def rebuild_online_state(db: Database) -> int:
+    """Recompute the online buckets from the accruals (after the migration, or a repair); returns the rows.
+
+    The table lock makes writers that are mid-batch finish first and later ones wait, so every accrual is
+    counted exactly once: either in the snapshot read here or by its own transaction's upsert afterwards.
+    """
+    with db.write() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("LOCK TABLE member_activity_days IN EXCLUSIVE MODE")
+        buckets = daily_buckets(accrual_frame(conn, until=date.max))
+        conn.execute(delete(member_activity_days))
+        if buckets.height:
+            bulk_insert(conn, member_activity_days, buckets.to_dicts())
+    return buckets.height
