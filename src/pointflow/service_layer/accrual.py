@@ -209,6 +209,14 @@ class _Batch:
                 "lot_id": lot_id,
             },
         )
+        self.session.count_activity(
+            token=member.token,
+            booked_at=event.booked_at,
+            currency=event.money.currency,
+            mcc=event.mcc,
+            amount=event.money.amount,
+            points=result.points,
+        )
         return Outcome(event.source.id, "accepted", result.points, member.token)
 
     def _earn_input(self, event: TransactionPosted, member: Member) -> EarnInput:

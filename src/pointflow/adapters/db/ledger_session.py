@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from pointflow.adapters.db import ledger_store as store
 from pointflow.adapters.db.audit_store import AuditAppender, open_appender
 from pointflow.adapters.db.engine import Database
+from pointflow.adapters.db.feature_store import ActivityBuckets
 from pointflow.adapters.db.tables import lots, members, postings, redemptions
 from pointflow.domain.ledger import Leg
 from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
@@ -37,6 +38,7 @@ class SqlLedgerSession:
         self._accruals: dict[tuple[str, str], AccrualRecord] = {}
         self._reversed: dict[str, Decimal] = {}
         self._lots: dict[str, dict[str, Lot]] = {}  # by token: lots written or changed here
+        self.activity = ActivityBuckets()
 
     def inbox_records(self, keys: Collection[InboxKey]) -> dict[InboxKey, tuple[str, str]]:
         return {k: (r.content_hash, r.canonical) for k, r in store.find_inbox(self.conn, keys).items()}
@@ -181,6 +183,11 @@ class SqlLedgerSession:
     def set_usage(self, key: UsageKey, used: Decimal) -> None:
         self.rows.usage[key] = used
 
+    def count_activity(
+        self, *, token: str, booked_at: datetime, currency: str, mcc: str | None, amount: Decimal, points: int
+    ) -> None:
+        self.activity.add(token, booked_at, currency, mcc, amount, points)
+
     def audit(
         self, *, at: datetime, actor: str, action: str, subject: str, details: Mapping[str, Any]
     ) -> None:
@@ -190,6 +197,7 @@ class SqlLedgerSession:
 
     def flush(self) -> None:
         self.rows.flush(self.conn)
+        self.activity.flush(self.conn)
         self._accruals.clear()
         self._reversed.clear()
         self._lots.clear()

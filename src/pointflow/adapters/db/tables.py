@@ -261,6 +261,20 @@ redemptions = Table(
     UniqueConstraint("token", "idempotency_key"),
 )
 
+# Online feature state: per member, day (UTC booking date), currency and MCC, updated by the hot path in
+# the accrual's transaction. Amounts are integer ten-thousandths so both databases can add them in SQL.
+member_activity_days = Table(
+    "member_activity_days",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("mcc", String(4), primary_key=True),  # "" when the transaction had none
+    Column("spend_units", BigInteger, nullable=False),
+    Column("txn_count", BigInteger, nullable=False),
+    Column("points", BigInteger, nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,
