@@ -141,3 +141,12 @@ def merchant_table() -> tuple[tuple[str, ...], IntArray, IntArray]:
         counts.append(len(kind.merchants))
         names.extend(kind.merchants)
     return tuple(names), np.array(offsets, dtype=np.int64), np.array(counts, dtype=np.int64)
+
+
+def expected_outflow() -> FloatArray:
+    """Per persona, the dollars a member of spend scale 1 and engagement 1 pays out in an average month."""
+    mean_amount = np.array([k.median * np.exp(k.sigma**2 / 2) for k in KINDS])
+    debit = np.array([k.direction == "debit" for k in KINDS])
+    per_kind = (persona_rates() + recurring()) * mean_amount * debit
+    totals: FloatArray = per_kind.sum(axis=1)
+    return totals

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from pointflow.sim.personas import PROFILES
-from pointflow.sim.truth.catalogue import REWARD_TYPES, FloatArray, IntArray
+from pointflow.sim.truth.catalogue import REWARD_TYPES, FloatArray, IntArray, expected_outflow
 
 # Per persona, in PROFILES order (frequent_traveller, family_grocery, student, affluent_saver,
 # drifting_away). Engagement is lognormal around exp(mu); price sensitivity is Beta(a, b); reward
 # affinity is Dirichlet over REWARD_TYPES; opening balance is that many months of salary (median).
 _ENGAGEMENT_MU = (0.10, 0.0, -0.05, 0.05, -0.15)
+_ENGAGEMENT_SIGMA = 0.35
 _PRICE_BETA = ((2.0, 4.0), (4.0, 3.0), (5.0, 2.0), (1.5, 6.0), (3.0, 3.0))
 _AFFINITY_ALPHA = (
     (6.0, 1.5, 1.0, 1.5),
@@ -22,6 +23,10 @@ _AFFINITY_ALPHA = (
     (1.0, 3.0, 2.0, 2.0),
 )
 _CUSHION_MONTHS = (1.0, 0.5, 0.3, 6.0, 0.5)
+# The share of salary (after any loan instalment) a member of their persona's mean engagement spends in a
+# month, before seasons; more engaged members spend more, so some overdraw.
+_BUDGET_SHARE = (0.75, 0.82, 0.85, 0.5, 0.82)
+_OUTFLOW = expected_outflow()
 _PERSONA_HAZARD = (0.0, -0.3, 0.3, -0.5, 0.6)
 # A member's base monthly churn hazard: logistic in these (intercept, -log engagement, price sensitivity).
 HAZARD_INTERCEPT = -5.3
@@ -55,20 +60,21 @@ def draw_members(rng: np.random.Generator, n: int) -> Members:
     """Draw `n` members: persona first, then every trait from that persona's priors."""
     shares = np.array([p.share for p in PROFILES])
     persona = rng.choice(len(PROFILES), size=n, p=shares / shares.sum())
-    engagement = rng.lognormal(np.take(_ENGAGEMENT_MU, persona), 0.35)
+    engagement = rng.lognormal(np.take(_ENGAGEMENT_MU, persona), _ENGAGEMENT_SIGMA)
     beta = np.array(_PRICE_BETA)[persona]
     price = rng.beta(beta[:, 0], beta[:, 1])
     salary = np.take([p.salary for p in PROFILES], persona) * rng.lognormal(0.0, 0.2, n)
+    loans = _loans(rng, persona)
     return Members(
         persona=persona.astype(np.int64),
         engagement=engagement,
         price_sensitivity=price,
         affinity=_affinity(rng, persona),
         base_hazard=base_hazard(persona, engagement, price),
-        spend_scale=rng.lognormal(0.0, 0.25, n) * (1.15 - 0.3 * price),
+        spend_scale=_spend_scale(rng, persona, salary, loans) * (1.15 - 0.3 * price),
         salary_cents=np.round(salary * 100).astype(np.int64),
         payday=rng.integers(0, 28, n),
-        loan_cents=_loans(rng, persona),
+        loan_cents=loans,
         opening_cents=np.round(
             salary * np.take(_CUSHION_MONTHS, persona) * rng.lognormal(0, 0.5, n) * 100
         ).astype(np.int64),
@@ -95,6 +101,16 @@ def vigour(members: Members, month: int) -> FloatArray:
     steps = np.where(declining, month - members.drift_from, 0)
     result: FloatArray = members.decay**steps
     return result
+
+
+def _spend_scale(
+    rng: np.random.Generator, persona: IntArray, salary: FloatArray, loans: IntArray
+) -> FloatArray:
+    """Amounts scale so a typically engaged member spends their persona's share of what salary leaves."""
+    budget = np.maximum(np.take(_BUDGET_SHARE, persona) * salary - loans / 100, 0.3 * salary)
+    typical = _OUTFLOW[persona] * np.exp(np.take(_ENGAGEMENT_MU, persona) + _ENGAGEMENT_SIGMA**2 / 2)
+    scale: FloatArray = budget / typical * rng.lognormal(0.0, 0.15, len(persona))
+    return scale
 
 
 def _affinity(rng: np.random.Generator, persona: IntArray) -> FloatArray:
