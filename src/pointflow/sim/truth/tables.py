@@ -45,14 +45,13 @@ def ids(prefix: str, n: int) -> pl.Series:
 def transactions(
     moves: Movements, month: int, first_no: int, customers: pl.Series, accounts: pl.Series
 ) -> pl.DataFrame:
-    """A month's movements in booking order, numbered from `first_no`."""
-    order = np.lexsort((moves.member, moves.at))
-    m = moves.where(order)
+    """A month's movements in booking order (ties by member), numbered from `first_no`."""
+    m = moves
     channel = np.where(m.online & _CARD_PRESENT[m.kind], _NOT_PRESENT, _KIND_CHANNEL[m.kind])
     booked = pl.from_epoch(pl.Series(m.at), time_unit="s").dt.replace_time_zone("UTC")
-    return pl.DataFrame(
+    unordered = pl.DataFrame(
         {
-            "transaction_no": np.arange(first_no, first_no + m.at.size, dtype=np.int64),
+            "order": m.at * len(customers) + m.member,
             "customer_id": customers.gather(m.member),
             "account_id": accounts.gather(m.member),
             "booked_at": booked,
@@ -66,6 +65,8 @@ def transactions(
             "month": pl.Series(np.full(m.at.size, month, dtype=np.int16)),
         }
     )
+    numbers = pl.int_range(first_no, first_no + m.at.size, dtype=pl.Int64).alias("transaction_no")
+    return unordered.sort("order").select(numbers, pl.exclude("order"))
 
 
 def redemptions(
