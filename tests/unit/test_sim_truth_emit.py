@@ -3,6 +3,7 @@ connector reads back; `pointflow sim bank` writes the tables as Parquet."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -88,3 +89,14 @@ def test_the_command_refuses_an_unknown_platform(tmp_path: Path) -> None:
     args = ["sim", "bank", "--members", "3", "--months", "1", "--out", str(tmp_path), "--platform", "nope"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code != 0
+
+
+def test_the_command_can_emit_only_the_first_transactions(tmp_path: Path) -> None:
+    args = ["sim", "bank", "--members", "20", "--months", "1", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, "--platform", "generic", "--emit-limit", "25"])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "generic" / "generic.jsonl").read_text().splitlines()
+    first = pl.read_parquet(tmp_path / "transactions.parquet").head(25)
+    assert [json.loads(line)["transaction_id"] for line in lines] == [
+        transaction_id(n) for n in first["transaction_no"]
+    ]

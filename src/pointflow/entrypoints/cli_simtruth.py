@@ -31,6 +31,9 @@ def bank(
     platform: Annotated[
         str | None, typer.Option(help="Also write the transactions natively for this platform")
     ] = None,
+    emit_limit: Annotated[
+        int | None, typer.Option(min=1, help="Write only the first N transactions natively")
+    ] = None,
 ) -> None:
     """Simulate members with latent factors, their transactions, balances, redemptions and churn."""
     chosen = None
@@ -46,6 +49,7 @@ def bank(
     paths = write(simulation.tables(), out)
     err.print(f"wrote {len(paths)} tables ({simulation.transactions.height} transactions) to {out}")
     if chosen is not None:
-        documents = native_documents(chosen, canonical_events(simulation.transactions))
+        emitted = simulation.transactions.head(emit_limit) if emit_limit else simulation.transactions
+        documents = native_documents(chosen, canonical_events(emitted))
         native = write_files(documents, out / chosen.name, chosen.name)
         err.print(f"wrote {len(native)} {chosen.name} file(s) to {out / chosen.name}")

@@ -103,7 +103,6 @@ def _banking_kinds() -> list[Kind]:
 
 KINDS: tuple[Kind, ...] = (*_spend_kinds(), *_banking_kinds())
 KIND_INDEX = {k.name: i for i, k in enumerate(KINDS)}
-SCHEDULED = tuple(KIND_INDEX[name] for name in _SCHEDULED)
 
 
 def persona_rates() -> FloatArray:

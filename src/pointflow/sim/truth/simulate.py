@@ -122,7 +122,7 @@ def _book(n: int, moves: Movements, state: _State) -> None:
 def _redeem(
     rng: np.random.Generator, crowd: Members, window: Window, state: _State, customers: pl.Series
 ) -> None:
-    earned_before = state.points.copy()
+    before = state.points.copy()
     chosen = redeem(rng, crowd, state.points, state.alive)
     state.points[chosen.member] -= chosen.points
     state.last_redeemed[chosen.member] = window.index
@@ -139,7 +139,7 @@ def _redeem(
                 "customer_id": customers,
                 "month": pl.Series(np.full(crowd.count, window.index, dtype=np.int16)),
                 "account_balance_cents": state.account.copy(),
-                "points_before_redemption": earned_before,
+                "points_before_redemption": before,
                 "points_redeemed": redeemed,
                 "points_balance": state.points.copy(),
                 "vigour": vigour(crowd, window.index),

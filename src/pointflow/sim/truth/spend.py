@@ -30,7 +30,7 @@ INTEREST_APR = 0.03
 _RATES = persona_rates()
 _RECURRING = recurring()
 _SEASONS = seasons()
-_MERCHANTS, _MERCHANT_OFFSET, _MERCHANT_COUNT = merchant_table()
+MERCHANTS, _MERCHANT_OFFSET, _MERCHANT_COUNT = merchant_table()
 _MEDIAN_CENTS = np.array([k.median * 100 for k in KINDS])
 _SIGMA = np.array([k.sigma for k in KINDS])
 _ONLINE = np.array([k.online_share for k in KINDS])
@@ -39,6 +39,8 @@ _FOREIGN = np.array([k.foreign for k in KINDS])
 _NOTE_CENTS = np.array([k.note * 100 for k in KINDS], dtype=np.int64)
 _INTERNATIONAL = np.array([p.international_share for p in PROFILES])
 _EARNS_INTEREST = np.array([p.earns_interest for p in PROFILES])
+# Banking movements are domestic unless the kind itself is foreign (an international payment).
+_BANKING = np.array([k.transaction_type not in ("purchase", "quasi_cash", "cash_withdrawal") for k in KINDS])
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,6 @@ class Movements:
     def where(self, keep: npt.NDArray[np.bool_] | IntArray) -> Movements:
         """The movements a mask keeps, or those an index array picks, in its order."""
         return Movements(*(getattr(self, f)[keep] for f in self.__dataclass_fields__))
-
-
-MERCHANTS = _MERCHANTS
 
 
 def month_movements(
@@ -151,7 +150,7 @@ def _dress(
     size = member.size
     merchant = _MERCHANT_OFFSET[kind] + (rng.random(size) * _MERCHANT_COUNT[kind]).astype(np.int64)
     abroad_odds = _INTERNATIONAL[members.persona[member]] * np.where(_TRAVEL[kind], 3.0, 1.0)
-    abroad = _FOREIGN[kind] | (rng.random(size) < np.where(_SCHEDULED_KIND[kind], 0.0, abroad_odds))
+    abroad = _FOREIGN[kind] | (rng.random(size) < np.where(_BANKING[kind], 0.0, abroad_odds))
     country = np.where(abroad, 1 + rng.integers(0, len(FOREIGN_COUNTRIES), size), 0)
     online = rng.random(size) < _ONLINE[kind]
     return Movements(
@@ -168,9 +167,3 @@ def _dress(
 def _daytime(rng: np.random.Generator, size: int) -> IntArray:
     seconds: IntArray = rng.triangular(7 * HOUR, 13 * HOUR, DAY - 1, size).astype(np.int64)
     return seconds
-
-
-# Banking movements are domestic unless the kind itself is foreign (an international payment).
-_SCHEDULED_KIND = np.array(
-    [k.transaction_type not in ("purchase", "quasi_cash", "cash_withdrawal") for k in KINDS]
-)
