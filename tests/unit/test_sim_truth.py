@@ -6,6 +6,8 @@ from datetime import date
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pointflow.adapters.mcc import is_known
 from pointflow.sim.personas import PROFILES
@@ -154,3 +156,25 @@ def test_points_are_never_overspent(sim: Simulation) -> None:
         redeemed.join(booked, on="customer_id").filter(pl.col("points") != pl.col("points_redeemed")).height
         == 0
     )
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), members=st.integers(1, 60), months=st.integers(1, 4))
+def test_any_run_keeps_its_books_straight(seed: int, members: int, months: int) -> None:
+    run = simulate(members, months, seed=seed, start=date(2023, 11, 1))
+    assert run.balances.height == members * months
+    assert run.transactions["transaction_no"].to_list() == list(range(run.transactions.height))
+    assert run.transactions["booked_at"].is_sorted()
+    assert (run.transactions["amount_cents"] > 0).all()
+    assert (run.balances["points_balance"] >= 0).all()
+    churned = run.truth.select("customer_id", "churned_at").drop_nulls()
+    after = run.transactions.join(churned, on="customer_id").filter(
+        pl.col("booked_at") >= pl.col("churned_at")
+    )
+    assert after.height == 0
+
+
+@pytest.mark.parametrize(("members", "months"), [(0, 3), (3, 0)])
+def test_an_empty_run_is_refused(members: int, months: int) -> None:
+    with pytest.raises(ValueError, match="at least one member"):
+        simulate(members, months)

@@ -65,6 +65,8 @@ class Simulation:
 
 def simulate(members: int, months: int, seed: int = 7, start: date = DEFAULT_START) -> Simulation:
     """Simulate `members` members for `months` months from `start`; the same arguments, the same tables."""
+    if members < 1 or months < 1:
+        raise ValueError(f"need at least one member and one month, not {members} × {months}")
     rng = np.random.default_rng(seed)
     crowd = draw_members(rng, members)
     customers, accounts = tables.ids("cust", members), tables.ids("acc", members)
