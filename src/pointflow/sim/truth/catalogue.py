@@ -24,6 +24,7 @@ PERSONA_NAMES = tuple(p.name for p in PROFILES)
 _TRAVEL_SEASON = (0, 0.8, 0.8, 0.9, 1.0, 1.1, 1.6, 1.8, 1.6, 1.0, 0.9, 0.9, 1.4)
 _GIFT_SEASON = (0, 0.8, 0.85, 0.9, 0.95, 0.95, 1.0, 1.0, 1.0, 1.0, 1.05, 1.25, 1.9)
 _FOOD_SEASON = (0, 0.95, 0.95, 1.0, 1.0, 1.0, 1.05, 1.05, 1.0, 1.0, 1.0, 1.1, 1.25)
+_FLAT = (0.0,) + (1.0,) * 12
 _GIFT_KINDS = frozenset({"department_store", "clothing", "electronics"})
 _FOOD_KINDS = frozenset({"groceries", "dining", "fast_food"})
 _OCCASIONAL = ("deposit", "international_payment", "fee", "own_account_transfer")
@@ -54,47 +55,46 @@ def _season(name: str, travel: bool) -> tuple[float, ...]:
         return _TRAVEL_SEASON
     if name in _GIFT_KINDS:
         return _GIFT_SEASON
-    return _FOOD_SEASON if name in _FOOD_KINDS else (0.0,) + (1.0,) * 12
+    return _FOOD_SEASON if name in _FOOD_KINDS else _FLAT
 
 
 def _spend_kinds() -> list[Kind]:
     return [
         Kind(
-            name,
-            s.mcc,
-            s.transaction_type,
-            "debit",
-            s.channel,
-            s.merchants,
-            s.median,
-            s.sigma,
-            s.online_share,
-            s.travel,
-            False,
-            s.note,
-            _season(name, s.travel),
+            name=name,
+            mcc=s.mcc,
+            transaction_type=s.transaction_type,
+            direction="debit",
+            channel=s.channel,
+            merchants=s.merchants,
+            median=s.median,
+            sigma=s.sigma,
+            online_share=s.online_share,
+            travel=s.travel,
+            foreign=False,
+            note=s.note,
+            season=_season(name, s.travel),
         )
         for name, s in SPEND.items()
     ]
 
 
 def _banking_kinds() -> list[Kind]:
-    flat = (0.0,) + (1.0,) * 12
     return [
         Kind(
-            name,
-            b.mcc,
-            b.transaction_type,
-            b.direction,
-            b.channel,
-            b.counterparties,
-            b.median,
-            b.sigma,
-            0.0,
-            False,
-            b.foreign,
-            0,
-            flat,
+            name=name,
+            mcc=b.mcc,
+            transaction_type=b.transaction_type,
+            direction=b.direction,
+            channel=b.channel,
+            merchants=b.counterparties,
+            median=b.median,
+            sigma=b.sigma,
+            online_share=0.0,
+            travel=False,
+            foreign=b.foreign,
+            note=0,
+            season=_FLAT,
         )
         for name, b in BANKING.items()
         if name in _OCCASIONAL + _SCHEDULED
