@@ -13,6 +13,7 @@ from rich.console import Console
 from pointflow.adapters.brokers.base import Topology
 from pointflow.bootstrap import configured_connectors
 from pointflow.config import Settings
+from pointflow.entrypoints.cli_simtruth import bank
 from pointflow.entrypoints.cli_worker import broker_kind, publish_items
 from pointflow.sim.bank import customers as sandbox_customers
 from pointflow.sim.emit import canonical_history, first_day, native_documents, post_webhooks, write_files
@@ -25,6 +26,7 @@ sim_app = typer.Typer(
     help="The sandbox core bank: a platform's API and its transaction feed.", no_args_is_help=True
 )
 err = Console(stderr=True)
+sim_app.command("bank")(bank)
 
 Platform = Annotated[str, typer.Option(help="The platform the sandbox speaks (a connector name)")]
 Customers = Annotated[int, typer.Option(min=1, help="How many synthetic customers")]
