@@ -84,6 +84,12 @@ def show(results: dict[str, Any], console: Console) -> None:
         console.print(_broker_table(results["broker"]))
     if results.get("clv"):
         console.print(_clv_table(results["clv"]))
+    if results.get("simulator"):
+        sim = results["simulator"]
+        console.print(
+            f"simulator: {sim['members']:,} members × {sim['months']} months generated in "
+            f"{sim['generate_seconds']} s, Parquet written in {sim['write_seconds']} s"
+        )
     console.print(_goal_table(results["goals"]))
 
 

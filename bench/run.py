@@ -32,6 +32,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-postgres", action="store_true", help="measure SQLite only")
     parser.add_argument("--skip-http", action="store_true", help="leave out the HTTP latency runs")
     parser.add_argument("--skip-broker", action="store_true", help="leave out the NATS JetStream runs")
+    parser.add_argument(
+        "--skip-simulator", action="store_true", help="leave out the 100,000-member, 18-month simulation"
+    )
     parser.add_argument("--broker-events", type=int, default=50_000, help="events through NATS (50000)")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="an admin URL for the server")
     parser.add_argument("--no-save", action="store_true", help="print only; do not write bench/results")
