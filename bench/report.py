@@ -90,6 +90,10 @@ def show(results: dict[str, Any], console: Console) -> None:
             f"simulator: {sim['members']:,} members × {sim['months']} months generated in "
             f"{sim['generate_seconds']} s, Parquet written in {sim['write_seconds']} s"
         )
+    if results.get("liability_backtest"):
+        months = results["liability_backtest"]["months_ahead"]
+        shown = ", ".join(f"{m['month']} {m['error']:.1%}" for m in months)
+        console.print(f"liability forecast, monthly error by month ahead (goal ≤ 10 %): {shown}")
     console.print(_goal_table(results["goals"]))
 
 

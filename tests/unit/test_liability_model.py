@@ -63,16 +63,17 @@ def test_a_lot_without_expiry_is_followed_until_spent_and_never_breaks() -> None
     assert forecast.lifetime_redeemed == pytest.approx(1000 * (1 - 0.8**60))
 
 
-def test_a_full_year_of_history_gives_calendar_month_factors() -> None:
+def test_two_full_years_of_history_give_calendar_month_factors() -> None:
     lots = []
-    for month in range(1, 13):
-        taken = 20 if month == 12 else 10  # December redeems twice as much
-        ends = add_months(date(2023, month, 1), 1) - timedelta(days=1)  # each lot lives one calendar month
-        lots.append(
-            LotHistory(100, date(2023, month, 1), ends, (Outflow(date(2023, month, 15), taken, "redeem"),))
-        )
-    hazard = estimate_hazard(lots, start=date(2023, 1, 1), end=date(2024, 1, 1))
+    for month in range(1, 25):
+        first = add_months(date(2022, 1, 1), month - 1)
+        taken = 20 if first.month == 12 else 10  # December redeems twice as much
+        ends = add_months(first, 1) - timedelta(days=1)  # each lot lives one calendar month
+        lots.append(LotHistory(100, first, ends, (Outflow(first.replace(day=15), taken, "redeem"),)))
+    hazard = estimate_hazard(lots, start=date(2022, 1, 1), end=date(2024, 1, 1))
     assert hazard.by_month[11] == pytest.approx(2 * hazard.by_month[0])
+    one_year = estimate_hazard(lots, start=date(2023, 1, 1), end=date(2024, 1, 1))
+    assert one_year.by_month == (1.0,) * 12  # one cycle cannot tell a season from a trend
 
 
 def test_the_backtest_compares_forecast_redemptions_with_what_happened() -> None:

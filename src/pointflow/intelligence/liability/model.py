@@ -2,7 +2,7 @@
 
 The model is a redemption hazard by lot age: of the points a lot still holds at the start of a month, the
 share redeemed during that month, estimated per age in months from the history of every lot (exposure and
-redemptions), scaled by a calendar-month factor when the history covers a full year. Projecting each open
+redemptions), scaled by a calendar-month factor when the history covers two full years. Projecting each open
 lot forward with its hazard until its expiry date gives expected redemptions and expected breakage (points
 that will expire unredeemed) per month.
 """
@@ -16,6 +16,7 @@ from datetime import date
 
 MAX_AGE = 36  # months: older lots share the last age's hazard
 LIFETIME_MONTHS = 60  # how far a lot without an expiry date is followed for the breakage rate
+SEASON_MONTHS = 24  # history needed before calendar-month factors are estimated
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,8 @@ def _smoothed(rates: Sequence[float | None]) -> tuple[float, ...]:
 def _seasonality(
     exposure: dict[int, float], redeemed: dict[int, float], start: date, end: date
 ) -> tuple[float, ...]:
-    if months_between(start, end) < 12 or not all(exposure.get(m) for m in range(1, 13)):
+    # One year shows each calendar month once, confounded with the trend: two cycles are the least.
+    if months_between(start, end) < SEASON_MONTHS or not all(exposure.get(m) for m in range(1, 13)):
         return (1.0,) * 12
     overall = sum(redeemed.values()) / sum(exposure.values())
     if overall == 0:
@@ -208,7 +210,7 @@ def backtest(
     lots: Sequence[LotHistory], *, cutoff: date, horizon: int = 3, history_months: int = 12
 ) -> tuple[BacktestMonth, ...]:
     """Forecast from what was known at `cutoff` (hazard from the months before it, lots open at it) and
-    compare each month's expected redemptions with the redemptions the ledger then recorded."""
+    compare each month's expected redemptions with the redemptions the ledger then took from those lots."""
     cutoff = month_start(cutoff)
     known = [_as_known_at(lot, cutoff) for lot in lots if lot.earned_on < cutoff]
     hazard = estimate_hazard(known, start=add_months(cutoff, -history_months), end=cutoff)
@@ -218,6 +220,8 @@ def backtest(
     )
     actual: dict[date, int] = defaultdict(int)
     for lot in lots:
+        if lot.earned_on >= cutoff:
+            continue  # points earned later are not part of the liability forecast at the cutoff
         for flow in lot.outflows:
             if flow.kind == "redeem" and flow.on >= cutoff:
                 actual[month_start(flow.on)] += flow.points
