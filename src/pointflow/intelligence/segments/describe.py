@@ -46,7 +46,7 @@ def profiles(segmentation: Segmentation) -> pl.DataFrame:
 
 
 def _ratio(mine: float, average: float) -> str:
-    return f"{mine / average:.1f}× the average" if average > 0 else "above nobody"
+    return f"{mine / average:.1f}× the average" if average > 0 else "where the average is 0"
 
 
 def _phrase(feature: str, mine: float, average: float, high: bool) -> str:
