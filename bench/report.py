@@ -94,6 +94,9 @@ def show(results: dict[str, Any], console: Console) -> None:
         months = results["liability_backtest"]["months_ahead"]
         shown = ", ".join(f"{m['month']} {m['error']:.1%}" for m in months)
         console.print(f"liability forecast, monthly error by month ahead (goal ≤ 10 %): {shown}")
+    if results.get("churn"):
+        aucs = ", ".join(f"{name} {auc:.3f}" for name, auc in results["churn"]["auc"].items())
+        console.print(f"churn in the next three months, AUC at the held-out cutoff: {aucs}")
     console.print(_goal_table(results["goals"]))
 
 

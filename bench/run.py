@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import broker, decode, http_load, raw_insert, report
+from bench import broker, churn, clv, decode, http_load, liability, raw_insert, report, simulator
 from bench.databases import DEFAULT_POSTGRES, Databases, databases, open_container, postgres_version
 from bench.events import render, synthetic
 from bench.replay import BATCH_SIZE, replay
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     console.print("decoding the sandbox bank's history in each platform's native format …")
     figures["decode"] = [{**dataclasses.asdict(d), "messages_per_s": d.messages_per_s} for d in decode.run()]
+    _models(args, figures)
     with databases(args.postgres_url) as pool:
         for kind in kinds:
             _throughput(pool, kind, items, figures)
@@ -73,6 +74,20 @@ def main(argv: list[str] | None = None) -> None:
     report.show(results, console)
     if not args.no_save:
         console.print(f"saved {report.save(results)} and bench/results/latest.json")
+
+
+def _models(args: argparse.Namespace, figures: dict[str, Any]) -> None:
+    """The intelligence layer's figures: CDNOW fits, the simulator, the liability back-test, churn."""
+    console.print("fitting BG/NBD, Pareto/NBD and Gamma-Gamma on CDNOW, ours beside lifetimes …")
+    figures["clv"] = clv.run()
+    if args.skip_simulator:
+        return
+    console.print("simulating 100,000 members × 18 months and writing Parquet …")
+    figures["simulator"] = simulator.run()
+    console.print("back-testing the liability forecast on 20,000 simulated members …")
+    figures["liability_backtest"] = liability.run()
+    console.print("churn: LightGBM and logistic regression beside BG/NBD on 10,000 simulated members …")
+    figures["churn"] = churn.run()
 
 
 def _throughput(pool: Databases, kind: str, items: list[RawEvent], figures: dict[str, Any]) -> None:
