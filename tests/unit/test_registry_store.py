@@ -37,6 +37,7 @@ def test_the_first_version_is_champion_and_later_ones_challengers(tmp_path: Path
     folder = tmp_path / "propensity" / "v0002"
     assert {p.name for p in folder.iterdir()} == {"model.txt", METADATA, CARD}
     assert "A test model." in (folder / CARD).read_text()
+    assert folder.stat().st_mode & 0o055 == 0o055  # readable by group and others, like any other file
 
 
 def test_registering_never_touches_an_existing_version(tmp_path: Path) -> None:

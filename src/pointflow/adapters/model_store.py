@@ -48,6 +48,7 @@ class ModelStore:
         folder.mkdir(parents=True, exist_ok=True)
         written = replace(version, version=next_version(self.versions(version.name)))
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+        staging.chmod(0o755)  # mkdtemp makes it private; a registered version is for every reader
         for file_name, text in {
             **files,
             METADATA: written.to_json(),
