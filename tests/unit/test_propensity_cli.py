@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -72,3 +73,14 @@ def test_scoring_without_a_model_falls_back_to_the_rule(
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert rows
     assert {row["source"] for row in rows} == {"fallback-rule"}
+
+
+def test_scoring_a_file_without_the_models_features_is_refused(
+    trained: tuple[Path, Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    root, features, _ = trained
+    thin = tmp_path / "thin.parquet"
+    pl.read_parquet(features).select("customer_id", "points_balance").write_parquet(thin)
+    result = runner.invoke(app, ["score", "propensity", "--registry", str(root), "--features", str(thin)])
+    assert result.exit_code == 2
+    assert "model features missing" in result.output

@@ -94,6 +94,11 @@ def score_propensity(
     except RegistryError:
         scores = rule_score(frame)
     else:
+        missing = sorted(set(metadata.features) - set(frame.columns))
+        if missing:
+            raise typer.BadParameter(
+                f"{len(missing)} model features missing, e.g. {missing[:5]}", param_hint="--features"
+            )
         model = from_files(files, dict(metadata.extra), metadata.features)
         scores = score(model, frame, version=metadata.version)
     if out is None:
