@@ -78,3 +78,10 @@ def test_unknown_versions_and_roles_are_refused(tmp_path: Path, action: object, 
 def test_reserved_and_unsafe_file_names_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(RegistryError, match="unsafe"):
         ModelStore(tmp_path).register(replace(VERSION), {name: "x"}, purpose="p")
+
+
+@pytest.mark.parametrize("name", ["../up", "a/b", "", "Upper"])
+def test_unsafe_model_names_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(RegistryError, match="unsafe model name"):
+        ModelStore(tmp_path).register(replace(VERSION, name=name), {"model.txt": "x"}, purpose="p")
+    assert list(tmp_path.iterdir()) == []

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
@@ -19,6 +21,7 @@ from pointflow.intelligence.registry import ROLES, ModelCard, ModelVersion, is_v
 METADATA = "metadata.json"
 CARD = "MODEL_CARD.md"
 POINTERS = "pointers.json"
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 class RegistryError(Exception):
@@ -42,6 +45,10 @@ class ModelStore:
     ) -> ModelVersion:
         """Write a new version (its label is assigned here); the first of a name becomes champion, later
         ones challenger. Returns the version as written."""
+        if not _NAME.fullmatch(version.name):
+            raise RegistryError(
+                f"unsafe model name {version.name!r}: use lower-case letters, digits, - and _"
+            )
         if {METADATA, CARD} & set(files) or any("/" in f or f.startswith(".") for f in files):
             raise RegistryError(f"reserved or unsafe file name among {sorted(files)}")
         folder = self.root / version.name
@@ -58,6 +65,7 @@ class ModelStore:
         try:
             staging.rename(folder / written.version)  # fails if a concurrent writer took the label
         except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
             raise RegistryError(f"{version.name} {written.version} already exists") from exc
         role = "champion" if self.pointer(written.name, "champion") is None else "challenger"
         self.set_pointer(written.name, role, written.version)
