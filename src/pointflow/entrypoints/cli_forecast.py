@@ -46,7 +46,7 @@ def liability(
     day = date.fromisoformat(as_of) if as_of else date.today()
     container = bootstrap()
     try:
-        report = _report(container, day, horizon, history)
+        report = liability_report(container, day, horizon, history)
         if backtest_months:
             report["backtest"] = _backtest(container, day, backtest_months, history)
     finally:
@@ -58,7 +58,8 @@ def liability(
     print(json.dumps(report, indent=2))
 
 
-def _report(container: Container, day: date, horizon: int, history: int) -> dict[str, object]:
+def liability_report(container: Container, day: date, horizon: int, history: int) -> dict[str, object]:
+    """The forecast summary for `day` (see `liability.report.summary`); also used by `report models`."""
     lots = lot_histories(container.db)
     this_month = month_start(day)
     hazard = estimate_hazard(lots, start=add_months(this_month, -history), end=add_months(this_month, 1))
