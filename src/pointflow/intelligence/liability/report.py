@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pointflow.intelligence.liability.model import Forecast
+from pointflow.intelligence.reporting.charts import liability_png
 
 _CENT = Decimal("0.01")
 
@@ -71,31 +72,5 @@ def write_csv(report: dict[str, Any], path: Path) -> None:
 
 
 def write_chart(report: dict[str, Any], path: Path) -> None:
-    """Expected redemptions and expiries per month (bars) and the outstanding balance (line)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    months = [m["month"] for m in report["months"]]
-    figure, axis = plt.subplots(figsize=(9, 4.5))
-    axis.bar(months, [m["expected_redeemed_points"] for m in report["months"]], label="expected redemptions")
-    axis.bar(
-        months,
-        [m["expected_expired_points"] for m in report["months"]],
-        bottom=[m["expected_redeemed_points"] for m in report["months"]],
-        label="expected expiries (breakage)",
-    )
-    axis.plot(
-        months, [m["outstanding_end_points"] for m in report["months"]], color="black", label="outstanding"
-    )
-    axis.set_ylabel("points")
-    axis.set_title(
-        f"Points liability from {report['as_of']}: {report['liability']} {report['currency']} "
-        f"(breakage {report['breakage_rate']:.1%})"
-    )
-    axis.legend()
-    axis.tick_params(axis="x", rotation=45)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    """The forecast's chart (the same picture `pointflow report models` embeds) as a PNG file."""
+    path.write_bytes(liability_png(report))
