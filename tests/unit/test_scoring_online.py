@@ -132,3 +132,5 @@ def test_a_mapping_becomes_a_row_in_model_order(trained: Trained) -> None:
     assert math.isnan(row[0])
     assert row[1] == 2.0
     assert np.isnan(row[2:]).all()
+    with pytest.raises(ValueError, match=f"expected {len(version.features)} features"):
+        scorer.score(row[:-1])

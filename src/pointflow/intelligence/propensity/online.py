@@ -134,7 +134,9 @@ class OnlineScorer:
         return np.array([_number(values.get(name)) for name in self.features], dtype=np.float64)
 
     def score(self, row: FloatArray, *, explain: bool = False) -> Score:
-        """Score one member. `explain` adds the top contributions (one more LightGBM call's worth)."""
+        """Score one member. `explain` adds the top contributions (TreeSHAP: costly, see the model card)."""
+        if row.shape != (len(self.features),):  # LightGBM's own shape check is off for speed
+            raise ValueError(f"expected {len(self.features)} features in model order, got shape {row.shape}")
         if self._booster is None:
             return self._rule(row, (_NO_MODEL,))
         problems = self._guard.problems(row) if self._guard is not None else ()
