@@ -1,0 +1,185 @@
+"""Scoring one member in process, per event: a registered version loaded once, one NumPy row per call.
+
+The batch scorer (`scoring.py`) goes through Polars; here a call is a LightGBM `predict` on a single
+float row with one thread, an interpolation for the calibration and, when asked, one `pred_contrib` call
+for the explanation. A row the model was not trained for (a feature missing that never was, or a value far
+outside the training range) is scored by the fallback rule instead and flagged as low confidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import numpy.typing as npt
+
+from pointflow.intelligence.propensity.dataset import REDEEM_STEPS
+from pointflow.intelligence.propensity.metrics import FloatArray
+from pointflow.intelligence.propensity.model import MODEL_FILE
+from pointflow.intelligence.propensity.scoring import RULE_AT_STEP, RULE_BELOW_STEP, TOP_FEATURES
+from pointflow.intelligence.registry import FeatureReference, ModelVersion
+
+FALLBACK = "fallback-rule"
+RANGE_SLACK = 0.5  # a value may stray this share of the training range (at least 1) beyond min or max
+_RULE_INPUT = "points_projected"
+_NO_MODEL = "no model registered"
+_PREDICT: dict[str, Any] = {"num_threads": 1, "predict_disable_shape_check": True}  # rows are ours
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """One member's score: calibrated P(redeem next month), where it came from, and why to trust it."""
+
+    probability: float
+    source: str  # "model:<name>/<version>" or "fallback-rule"
+    low_confidence: bool
+    reasons: tuple[str, ...] = ()  # why confidence is low: the features at fault, or no model
+    top_contributions: tuple[tuple[str, float], ...] = ()  # (feature, log-odds contribution), if explained
+
+    @property
+    def fallback(self) -> bool:
+        return self.source == FALLBACK
+
+
+@dataclass(frozen=True, slots=True)
+class RangeGuard:
+    """Per feature, the training range widened by RANGE_SLACK, and whether training ever saw it missing."""
+
+    names: tuple[str, ...]
+    low: FloatArray
+    high: FloatArray
+    nullable: npt.NDArray[np.bool_]
+
+    @classmethod
+    def from_reference(
+        cls, features: Sequence[str], reference: Mapping[str, FeatureReference], slack: float = RANGE_SLACK
+    ) -> RangeGuard:
+        """A feature without a reference (or never present in training) is not checked."""
+        low, high, nullable = [], [], []
+        for name in features:
+            ref = reference.get(name)
+            if ref is None or not ref.edges:
+                low.append(-math.inf)
+                high.append(math.inf)
+                nullable.append(True)
+                continue
+            pad = slack * max(ref.edges[-1] - ref.edges[0], 1.0)
+            low.append(ref.edges[0] - pad)
+            high.append(ref.edges[-1] + pad)
+            nullable.append(ref.missing > 0)
+        return cls(tuple(features), np.array(low), np.array(high), np.array(nullable, dtype=np.bool_))
+
+    def problems(self, row: FloatArray) -> tuple[str, ...]:
+        """The features that make this row untrustworthy, as `name missing` or `name=value out of range`."""
+        missing = np.isnan(row)
+        bad = (missing & ~self.nullable) | (row < self.low) | (row > self.high)  # NaN compares False
+        if not bad.any():
+            return ()
+        return tuple(
+            f"{self.names[i]} missing" if missing[i] else f"{self.names[i]}={row[i]:g} out of range"
+            for i in np.flatnonzero(bad)
+        )
+
+
+def rule_probability(points_projected: float) -> float:
+    """The batch fallback rule on one member: does the projected balance cover the smallest reward step?"""
+    covers = not math.isnan(points_projected) and points_projected >= min(REDEEM_STEPS.values())
+    return RULE_AT_STEP if covers else RULE_BELOW_STEP
+
+
+class OnlineScorer:
+    """Built once from a registered version (or without one); `score` takes rows in `features` order."""
+
+    def __init__(
+        self,
+        features: Sequence[str],
+        *,
+        booster: lgb.Booster | None = None,
+        knots: tuple[Sequence[float], Sequence[float]] = ((), ()),
+        guard: RangeGuard | None = None,
+        source: str = FALLBACK,
+    ) -> None:
+        self.features = tuple(features)
+        self.source = source if booster is not None else FALLBACK
+        self._booster = booster
+        self._knots = (np.array(knots[0], dtype=np.float64), np.array(knots[1], dtype=np.float64))
+        self._guard = guard
+        self._rule_at = self.features.index(_RULE_INPUT) if _RULE_INPUT in self.features else None
+
+    @classmethod
+    def from_version(cls, metadata: ModelVersion, files: Mapping[str, str]) -> OnlineScorer:
+        """The model text into a Booster, the calibration knots and the reference ranges from the metadata."""
+        calibration = metadata.extra.get("calibration", {})
+        if not isinstance(calibration, dict):
+            raise ValueError("metadata extra.calibration is not an object")
+        return cls(
+            metadata.features,
+            booster=lgb.Booster(model_str=files[MODEL_FILE]),
+            knots=(calibration.get("knots_x", ()), calibration.get("knots_y", ())),
+            guard=RangeGuard.from_reference(metadata.features, metadata.reference),
+            source=f"model:{metadata.name}/{metadata.version}",
+        )
+
+    @classmethod
+    def rule_only(cls, features: Sequence[str] = (_RULE_INPUT,)) -> OnlineScorer:
+        """No registered model: every score is the flagged rule (rows in `features` order)."""
+        return cls(features)
+
+    def row(self, values: Mapping[str, float | int | None]) -> FloatArray:
+        """A feature mapping as a row in model order; absent keys and None become NaN (missing)."""
+        return np.array([_number(values.get(name)) for name in self.features], dtype=np.float64)
+
+    def score(self, row: FloatArray, *, explain: bool = False) -> Score:
+        """Score one member. `explain` adds the top contributions (TreeSHAP: costly, see the model card)."""
+        if row.shape != (len(self.features),):  # LightGBM's own shape check is off for speed
+            raise ValueError(f"expected {len(self.features)} features in model order, got shape {row.shape}")
+        if self._booster is None:
+            return self._rule(row, (_NO_MODEL,))
+        problems = self._guard.problems(row) if self._guard is not None else ()
+        if problems:
+            return self._rule(row, problems)
+        x = row.reshape(1, -1)
+        if not explain:
+            raw = float(self._booster.predict(x, **_PREDICT)[0])
+            return Score(self._calibrate(raw), self.source, low_confidence=False)
+        contributions = self._contributions(self._booster, x)
+        raw = 1.0 / (1.0 + math.exp(-float(contributions.sum())))  # the bias is the last column
+        return Score(self._calibrate(raw), self.source, False, (), self._top(contributions))
+
+    def explain(self, row: FloatArray) -> tuple[tuple[str, float], ...]:
+        """The top contributions alone, for filling in a decision record after the hot path (see the card)."""
+        return self._top(self.contributions(row))
+
+    def contributions(self, row: FloatArray) -> FloatArray:
+        """Each feature's contribution to the raw log-odds (LightGBM's TreeSHAP), then the bias."""
+        if self._booster is None:
+            raise ValueError("no model: the fallback rule has no contributions")
+        return self._contributions(self._booster, row.reshape(1, -1))
+
+    @staticmethod
+    def _contributions(booster: lgb.Booster, x: FloatArray) -> FloatArray:
+        contributions: FloatArray = np.asarray(booster.predict(x, pred_contrib=True, **_PREDICT), np.float64)
+        first: FloatArray = contributions[0]
+        return first
+
+    def _calibrate(self, raw: float) -> float:
+        if not self._knots[0].size:
+            return raw
+        return float(np.interp(raw, self._knots[0], self._knots[1]))
+
+    def _top(self, contributions: FloatArray) -> tuple[tuple[str, float], ...]:
+        by_feature = contributions[: len(self.features)]
+        order = np.argsort(-np.abs(by_feature), kind="stable")[:TOP_FEATURES]
+        return tuple((self.features[j], float(by_feature[j])) for j in order)
+
+    def _rule(self, row: FloatArray, reasons: tuple[str, ...]) -> Score:
+        points = float(row[self._rule_at]) if self._rule_at is not None else math.nan
+        return Score(rule_probability(points), FALLBACK, low_confidence=True, reasons=reasons)
+
+
+def _number(value: float | int | None) -> float:
+    return math.nan if value is None else float(value)
