@@ -97,6 +97,8 @@ def show(results: dict[str, Any], console: Console) -> None:
     if results.get("churn"):
         aucs = ", ".join(f"{name} {auc:.3f}" for name, auc in results["churn"]["auc"].items())
         console.print(f"churn in the next three months, AUC at the held-out cutoff: {aucs}")
+    if results.get("scoring"):
+        console.print(f"in-process scoring of one member: {results['scoring']}")
     console.print(_goal_table(results["goals"]))
 
 

@@ -15,7 +15,18 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import broker, churn, clv, decode, http_load, liability, raw_insert, report, simulator
+from bench import (
+    broker,
+    churn,
+    clv,
+    decode,
+    http_load,
+    liability,
+    raw_insert,
+    report,
+    scoring,
+    simulator,
+)
 from bench.databases import DEFAULT_POSTGRES, Databases, databases, open_container, postgres_version
 from bench.events import render, synthetic
 from bench.replay import BATCH_SIZE, replay
@@ -88,6 +99,8 @@ def _models(args: argparse.Namespace, figures: dict[str, Any]) -> None:
     figures["liability_backtest"] = liability.run()
     console.print("churn: LightGBM and logistic regression beside BG/NBD on 10,000 simulated members …")
     figures["churn"] = churn.run()
+    console.print("scoring 20,000 single members in process with a registered propensity model …")
+    figures["scoring"] = scoring.run()
 
 
 def _throughput(pool: Databases, kind: str, items: list[RawEvent], figures: dict[str, Any]) -> None:
