@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     rabbitmq_url: str | None = None
     redis_url: str | None = None
     kafka_bootstrap_servers: str | None = None
+    # Where trained models are registered (versions, model cards, champion and challenger).
+    model_registry_dir: Path = Path("var/models")
     # The bank's own declarative mappings (YAML, docs/connectors/mapping.md): one connector per file.
     mappings_dir: Path | None = None
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from pointflow.config import Settings
+from pointflow.entrypoints.cli_models import registry_dir
 
 
 def test_development_runs_with_defaults() -> None:
@@ -30,3 +33,13 @@ def test_production_starts_with_real_values() -> None:
         database_url="postgresql://db/pf",
     )
     assert settings.environment == "production"
+
+
+def test_the_model_registry_comes_from_the_option_else_the_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("POINTFLOW_MODEL_REGISTRY_DIR", raising=False)
+    assert registry_dir(None) == Path("var/models")
+    monkeypatch.setenv("POINTFLOW_MODEL_REGISTRY_DIR", str(tmp_path / "models"))
+    assert registry_dir(None) == tmp_path / "models"
+    assert registry_dir(tmp_path / "other") == tmp_path / "other"

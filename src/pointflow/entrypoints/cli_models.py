@@ -13,6 +13,7 @@ import typer
 
 from pointflow.adapters.db.feature_store import categories, category_map
 from pointflow.adapters.model_store import ModelStore, RegistryError
+from pointflow.config import Settings
 from pointflow.intelligence.propensity import (
     History,
     TrainingResult,
@@ -30,7 +31,13 @@ from pointflow.sim.truth import DEFAULT_START, simulate
 train_app = typer.Typer(help="Train a model and register a new version.", no_args_is_help=True)
 score_app = typer.Typer(help="Score members with a registered model.", no_args_is_help=True)
 PROPENSITY = "propensity"
-DEFAULT_REGISTRY = Path("var/models")
+
+
+def registry_dir(option: Path | None) -> Path:
+    """The --registry option, else POINTFLOW_MODEL_REGISTRY_DIR (default var/models)."""
+    return option or Settings().model_registry_dir
+
+
 FIRST_SNAPSHOT = 2  # the first month-end with three months of history behind it
 PURPOSE = (
     "P(a member redeems points in the next month, i.e. the next 30–31 days) from a month-end snapshot, "
@@ -42,7 +49,9 @@ LIMITS = (
     "Members with no transaction in the 30 days before the snapshot are not scored.",
 )
 
-Registry = Annotated[Path, typer.Option(help="The model registry directory")]
+Registry = Annotated[
+    Path | None, typer.Option(help="The model registry directory (default: POINTFLOW_MODEL_REGISTRY_DIR)")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -57,7 +66,7 @@ def train(
         int, typer.Option(min=8, help="Simulated months (snapshots: month 2 to months − 2)")
     ] = 18,
     seed: Annotated[int, typer.Option(help="Simulator and model seed")] = 7,
-    registry: Registry = DEFAULT_REGISTRY,
+    registry: Registry = None,
     test_snapshots: Annotated[int, typer.Option(min=1, help="Last snapshots held out for test")] = 3,
     validation_snapshots: Annotated[int, typer.Option(min=1, help="Snapshots before them: validation")] = 2,
     write_features: Annotated[
@@ -72,7 +81,7 @@ def train(
     )
     result = train_propensity(dataset, seed=seed, split=split)
     window = {"members": members, "months": months, "seed": seed, "start": DEFAULT_START.isoformat()}
-    version = _register(ModelStore(registry), result, dataset, window)
+    version = _register(ModelStore(registry_dir(registry)), result, dataset, window)
     if write_features is not None:
         snapshot_features(history, months - 1).write_parquet(write_features)
     typer.echo(json.dumps({"model": PROPENSITY, "version": version.version, **result.metrics}, indent=2))
@@ -81,7 +90,7 @@ def train(
 @score_app.command(PROPENSITY)
 def score_propensity(
     features: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Snapshot features (Parquet)")],
-    registry: Registry = DEFAULT_REGISTRY,
+    registry: Registry = None,
     ref: Annotated[str, typer.Option(help="champion, challenger, latest or a version (v0001)")] = "champion",
     out: Annotated[
         Path | None, typer.Option(help="Write scores as Parquet here instead of JSON lines")
@@ -90,7 +99,7 @@ def score_propensity(
     """Score every row of FEATURES; without a registered model, a flagged rule-based fallback."""
     frame = pl.read_parquet(features)
     try:
-        metadata, files = ModelStore(registry).load(PROPENSITY, ref)
+        metadata, files = ModelStore(registry_dir(registry)).load(PROPENSITY, ref)
     except RegistryError:
         scores = rule_score(frame)
     else:

@@ -12,7 +12,7 @@ from pointflow.adapters.model_store import CARD, ModelStore
 from pointflow.bootstrap import bootstrap
 from pointflow.config import Settings
 from pointflow.entrypoints.cli_forecast import liability_report
-from pointflow.entrypoints.cli_models import DEFAULT_REGISTRY
+from pointflow.entrypoints.cli_models import registry_dir
 from pointflow.intelligence.registry import ROLES
 from pointflow.intelligence.reporting.models import LiabilityView, RegisteredModel, models_report
 
@@ -26,7 +26,9 @@ def register(app: typer.Typer) -> None:
 @report_app.command("models")
 def models(
     out: Annotated[Path, typer.Option(dir_okay=False, help="The HTML file to write")],
-    registry: Annotated[Path, typer.Option(help="The model registry directory")] = DEFAULT_REGISTRY,
+    registry: Annotated[
+        Path | None, typer.Option(help="The model registry directory (default: POINTFLOW_MODEL_REGISTRY_DIR)")
+    ] = None,
     database_url: Annotated[
         str | None,
         typer.Option(
@@ -42,10 +44,10 @@ def models(
     """Every champion and challenger (card, metrics beside baselines, calibration, lift) and the liability."""
     day = date.fromisoformat(as_of) if as_of else date.today()
     page = models_report(
-        registered(ModelStore(registry)),
+        registered(ModelStore(registry_dir(registry))),
         _liability(database_url, day, horizon, history),
         generated_at=datetime.now(UTC),
-        registry=str(registry),
+        registry=str(registry_dir(registry)),
     )
     out.write_text(page, encoding="utf-8")
     typer.echo(str(out))
