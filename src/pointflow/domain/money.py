@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import NewType
 
 Points = NewType("Points", int)
@@ -200,3 +200,13 @@ class Money:
 def round_points(exact: Decimal) -> Points:
     """Round an exact points figure to whole points, half away from zero (149.99 × 2 → 300)."""
     return Points(int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+
+
+UNITS_PER_MAJOR = 10_000  # ten-thousandths: exact for every ISO 4217 minor unit (at most 4 decimals)
+_UNIT_QUANTUM = Decimal(1).scaleb(-4)
+
+
+def to_units(amount: Decimal) -> int:
+    """An amount as integer ten-thousandths, rounded half-even beyond the fourth decimal (for sums in SQL
+    and in feature tables, where Decimal text does not add up)."""
+    return int(amount.quantize(_UNIT_QUANTUM, rounding=ROUND_HALF_EVEN).scaleb(4))

@@ -10,9 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pointflow.intelligence.segments import behaviour_features, profiles, refresh
-from pointflow.sim.truth import simulate
-
 segments_app = typer.Typer(
     help="Behaviour segments with stable ids and plain descriptions.", no_args_is_help=True
 )
@@ -40,6 +37,10 @@ def refresh_command(
     kmeans_seed: Annotated[int, typer.Option(help="k-means seed")] = 0,
 ) -> None:
     """Simulate, cluster the members' behaviour and write members with their segment, name and description."""
+    # Imported here: scikit-learn and the simulator are too heavy for every `pointflow` command to load.
+    from pointflow.intelligence.segments import behaviour_features, profiles, refresh
+    from pointflow.sim.truth import simulate
+
     sim = simulate(members, months, seed=seed)
     first = max(0, months - (window or months))
     features = behaviour_features(

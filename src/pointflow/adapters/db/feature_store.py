@@ -8,26 +8,22 @@ the buckets at read time by the same function the batch uses.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, date
 from functools import lru_cache
 from typing import Any
 
 import iso18245
 import polars as pl
 from sqlalchemy import Connection, Select, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from pointflow.adapters.db.activity_store import BUCKET_KEY as _KEY
+from pointflow.adapters.db.activity_store import BUCKET_SUMS as _SUMS
+from pointflow.adapters.db.activity_store import BucketKey
 from pointflow.adapters.db.engine import Database
 from pointflow.adapters.db.ledger_store import bulk_insert
 from pointflow.adapters.db.tables import accruals, lots, member_activity_days, members, redemptions
 from pointflow.adapters.mcc import mcc_range
 from pointflow.intelligence.features import activity_features, daily_buckets, member_features, to_units
-
-_KEY = ("token", "day", "currency", "mcc")
-_SUMS = ("spend_units", "txn_count", "points")
-BucketKey = tuple[str, date, str, str]
 
 BUCKET_SCHEMA: dict[str, Any] = {
     "token": pl.String,
@@ -46,41 +42,6 @@ ACCRUAL_SCHEMA: dict[str, Any] = {
     "spend_units": pl.Int64,
     "points": pl.Int64,
 }
-
-
-@dataclass
-class ActivityBuckets:
-    """One transaction's increments to the online buckets, summed in memory and added in SQL at flush."""
-
-    pending: dict[BucketKey, list[int]] = field(default_factory=dict)
-
-    def add(
-        self, token: str, booked_at: datetime, currency: str, mcc: str | None, amount: Decimal, points: int
-    ) -> None:
-        key = (token, booked_at.astimezone(UTC).date(), currency, mcc or "")
-        sums = self.pending.setdefault(key, [0, 0, 0])
-        sums[0] += to_units(amount)
-        sums[1] += 1
-        sums[2] += points
-
-    def flush(self, conn: Connection) -> None:
-        if not self.pending:
-            return
-        # Sorted keys: concurrent writers touch rows in the same order, so they cannot deadlock.
-        rows = [
-            dict(zip(_KEY + _SUMS, (*key, *sums), strict=True)) for key, sums in sorted(self.pending.items())
-        ]
-        conn.execute(_additive_upsert(conn.dialect.name), rows)
-        self.pending.clear()
-
-
-def _additive_upsert(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(member_activity_days)
-    t = member_activity_days.c
-    return statement.on_conflict_do_update(
-        index_elements=list(_KEY), set_={name: t[name] + statement.excluded[name] for name in _SUMS}
-    )
 
 
 @lru_cache(maxsize=1)

@@ -12,9 +12,9 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pointflow.adapters.db import ledger_store as store
+from pointflow.adapters.db.activity_store import ActivityBuckets
 from pointflow.adapters.db.audit_store import AuditAppender, open_appender
 from pointflow.adapters.db.engine import Database
-from pointflow.adapters.db.feature_store import ActivityBuckets
 from pointflow.adapters.db.tables import lots, members, postings, redemptions
 from pointflow.domain.ledger import Leg
 from pointflow.domain.members import AccrualRecord, Lot, LotState, Member

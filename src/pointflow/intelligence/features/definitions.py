@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_EVEN, Decimal
 
-# Money in Polars is Int64 in ten-thousandths of the currency unit: exact for every ISO 4217 minor unit
-# (at most 4 decimals) and summable in SQL on both SQLite and PostgreSQL, which Decimal text is not.
-UNITS_PER_MAJOR = 10_000
-_QUANTUM = Decimal(1).scaleb(-4)
+# Money in Polars is Int64 in ten-thousandths of the currency unit (domain.money.to_units): exact for every
+# ISO 4217 minor unit and summable in SQL on both SQLite and PostgreSQL, which Decimal text is not.
+from pointflow.domain.money import UNITS_PER_MAJOR as UNITS_PER_MAJOR
+from pointflow.domain.money import to_units as to_units
 
 ACTIVITY_WINDOWS = (30, 90, 365)  # days, the as-of date included
 VELOCITY_WINDOW = 30
 UNKNOWN_CATEGORY = "Unknown"  # no MCC, or an MCC outside the assigned ISO 18245 ranges
-
-
-def to_units(amount: Decimal) -> int:
-    """An amount as integer ten-thousandths, rounded half-even beyond the fourth decimal."""
-    return int(amount.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN).scaleb(4))
 
 
 def category_column(category: str, window: int) -> str:

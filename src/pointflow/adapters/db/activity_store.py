@@ -1,0 +1,58 @@
+"""The online activity buckets the hot path adds to: per member, UTC day, currency and MCC.
+
+Kept apart from the feature store so that the ledger's write path loads no dataframe library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
+
+from pointflow.adapters.db.tables import member_activity_days
+from pointflow.domain.money import to_units
+
+BUCKET_KEY = ("token", "day", "currency", "mcc")
+BUCKET_SUMS = ("spend_units", "txn_count", "points")
+BucketKey = tuple[str, date, str, str]
+
+
+@dataclass
+class ActivityBuckets:
+    """One transaction's increments to the online buckets, summed in memory and added in SQL at flush."""
+
+    pending: dict[BucketKey, list[int]] = field(default_factory=dict)
+
+    def add(
+        self, token: str, booked_at: datetime, currency: str, mcc: str | None, amount: Decimal, points: int
+    ) -> None:
+        key = (token, booked_at.astimezone(UTC).date(), currency, mcc or "")
+        sums = self.pending.setdefault(key, [0, 0, 0])
+        sums[0] += to_units(amount)
+        sums[1] += 1
+        sums[2] += points
+
+    def flush(self, conn: Connection) -> None:
+        if not self.pending:
+            return
+        # Sorted keys: concurrent writers touch rows in the same order, so they cannot deadlock.
+        rows = [
+            dict(zip(BUCKET_KEY + BUCKET_SUMS, (*key, *sums), strict=True))
+            for key, sums in sorted(self.pending.items())
+        ]
+        conn.execute(_additive_upsert(conn.dialect.name), rows)
+        self.pending.clear()
+
+
+def _additive_upsert(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(member_activity_days)
+    t = member_activity_days.c
+    return statement.on_conflict_do_update(
+        index_elements=list(BUCKET_KEY),
+        set_={name: t[name] + statement.excluded[name] for name in BUCKET_SUMS},
+    )
