@@ -15,10 +15,10 @@ from rich.console import Console
 from pointflow.adapters.db.liability_store import lot_histories, value_per_point
 from pointflow.bootstrap import Container, bootstrap
 from pointflow.intelligence.liability.model import (
-    LotHistory,
     add_months,
     backtest,
     estimate_hazard,
+    held_before,
     month_start,
     project,
 )
@@ -63,19 +63,13 @@ def liability_report(container: Container, day: date, horizon: int, history: int
     lots = lot_histories(container.db)
     this_month = month_start(day)
     hazard = estimate_hazard(lots, start=add_months(this_month, -history), end=add_months(this_month, 1))
-    held = [(_remaining_at(lot, day), lot.earned_on, lot.expires_on) for lot in lots]
+    held = [(held_before(lot, day + timedelta(days=1)), lot.earned_on, lot.expires_on) for lot in lots]
     forecast = project([h for h in held if h[0] > 0], hazard, as_of=day, horizon=horizon)
     programme = container.programmes.active().programme
     since = datetime.combine(day - timedelta(days=365), time.min, tzinfo=UTC)
     per_point = value_per_point(container.db, since=since) or _catalogue_value(container)
     provision = Provision(forecast.outstanding, forecast.breakage_rate, per_point, programme.currency)
     return summary(forecast, provision)
-
-
-def _remaining_at(lot: LotHistory, day: date) -> int:
-    if lot.expires_on is not None and lot.expires_on < day:
-        return 0
-    return lot.points - sum(o.points for o in lot.outflows if o.on <= day)
 
 
 def _catalogue_value(container: Container) -> Decimal:

@@ -214,7 +214,7 @@ def backtest(
     cutoff = month_start(cutoff)
     known = [_as_known_at(lot, cutoff) for lot in lots if lot.earned_on < cutoff]
     hazard = estimate_hazard(known, start=add_months(cutoff, -history_months), end=cutoff)
-    open_lots = [(_held_at(lot, cutoff), lot.earned_on, lot.expires_on) for lot in known]
+    open_lots = [(held_before(lot, cutoff), lot.earned_on, lot.expires_on) for lot in known]
     forecast = project(
         [o for o in open_lots if o[0] > 0], hazard, as_of=add_months(cutoff, -1), horizon=horizon
     )
@@ -234,7 +234,8 @@ def _as_known_at(lot: LotHistory, cutoff: date) -> LotHistory:
     )
 
 
-def _held_at(lot: LotHistory, cutoff: date) -> int:
-    if lot.expires_on is not None and lot.expires_on < cutoff:
+def held_before(lot: LotHistory, day: date) -> int:
+    """The points a lot still held when `day` began (0 once it has expired)."""
+    if lot.expires_on is not None and lot.expires_on < day:
         return 0
-    return lot.points - sum(o.points for o in lot.outflows if o.on < cutoff)
+    return lot.points - sum(o.points for o in lot.outflows if o.on < day)
