@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,17 +18,25 @@ from pointflow.adapters.core_http import HttpCore, core_client
 from pointflow.adapters.db.apikey_store import ApiKeyStore
 from pointflow.adapters.db.engine import Database, connect
 from pointflow.adapters.db.ledger_session import SqlLedgerSessions
+from pointflow.adapters.db.message_store import SqlMessages
 from pointflow.adapters.db.migrate import upgrade
 from pointflow.adapters.db.outbox_store import SqlOutbox
 from pointflow.adapters.db.programme_store import NoProgramme, ProgrammeStore
 from pointflow.adapters.db.quarantine_store import SqlQuarantine
+from pointflow.adapters.llm import ChatRewriter, llm_client
 from pointflow.adapters.mcc import mcc_range
+from pointflow.adapters.notify.contacts import CoreContacts
+from pointflow.adapters.notify.email import EmailChannel, SmtpSettings
+from pointflow.adapters.notify.push import MqttSettings, PushChannel
+from pointflow.adapters.notify.webhook import WebhookChannel
 from pointflow.adapters.programme_file import sample_programme_path
 from pointflow.config import Settings
 from pointflow.domain.delivery import Backoff
 from pointflow.domain.events import TransactionType
 from pointflow.governance.identity import Tokeniser
+from pointflow.intelligence.messages.compose import Rewriter
 from pointflow.service_layer.accrual import LedgerDeps
+from pointflow.service_layer.notify import Channel, Notifier, RoutingReceiver
 from pointflow.service_layer.ports import Connector
 
 Clock = Callable[[], datetime]
@@ -50,6 +58,7 @@ class Container:
     api_keys: ApiKeyStore
     tokeniser: Tokeniser
     clock: Clock
+    messages: SqlMessages
 
     def ledger_deps(self) -> LedgerDeps:
         return LedgerDeps(
@@ -81,8 +90,75 @@ class Container:
         token = s.core_token.get_secret_value() if s.core_token else None
         return HttpCore(api, client or core_client(s.core_url, token=token))
 
+    def receivers(self, core: HttpCore) -> Receivers:
+        """The dispatcher's receiver: write-backs to the core, offer notices to the configured channels."""
+        closers: list[Callable[[], None]] = []
+        notifier = Notifier(
+            channels=_channels(self.settings, core, self.clock, closers),
+            records=self.messages,
+            messages_config=lambda: self.programmes.active().programme.messages,
+            tokenise=self.tokeniser.token,
+            clock=self.clock,
+            rewriter=_rewriter(self.settings, closers),
+        )
+        return Receivers(RoutingReceiver(core=core, notifier=notifier), closers)
+
     def close(self) -> None:
         self.db.dispose()
+
+
+@dataclass
+class Receivers:
+    """The outbox receiver and the connections it holds (SMTP is per message; MQTT and HTTP are kept)."""
+
+    receiver: RoutingReceiver
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            close()
+
+
+def _channels(
+    settings: Settings, core: HttpCore, clock: Clock, closers: list[Callable[[], None]]
+) -> dict[str, Channel]:
+    s = settings
+    channels: dict[str, Channel] = {}
+    if s.smtp_host:
+        password = s.smtp_password.get_secret_value() if s.smtp_password else None
+        smtp = SmtpSettings(
+            s.smtp_host,
+            s.smtp_port,
+            s.smtp_from,
+            s.smtp_username,
+            password,
+            s.smtp_starttls,
+            s.notify_timeout_seconds,
+        )
+        channels["email"] = EmailChannel(smtp, CoreContacts(core))
+    if s.mqtt_url:
+        password = s.mqtt_password.get_secret_value() if s.mqtt_password else None
+        push = PushChannel(
+            MqttSettings(s.mqtt_url, s.mqtt_topic_prefix, s.mqtt_username, password, s.notify_timeout_seconds)
+        )
+        channels["push"] = push
+        closers.append(push.close)
+    if s.notify_webhook_url and s.notify_webhook_secret:
+        client = httpx.Client(timeout=s.notify_timeout_seconds)
+        secret = s.notify_webhook_secret.get_secret_value()
+        channels["webhook"] = WebhookChannel(client, s.notify_webhook_url, secret, clock)
+        closers.append(client.close)
+    return channels
+
+
+def _rewriter(settings: Settings, closers: list[Callable[[], None]]) -> Rewriter | None:
+    s = settings
+    if not (s.llm_rewrite and s.llm_base_url and s.llm_model):
+        return None
+    key = s.llm_api_key.get_secret_value() if s.llm_api_key else None
+    client = llm_client(s.llm_base_url, api_key=key, timeout=s.llm_timeout_seconds)
+    closers.append(client.close)
+    return ChatRewriter(client, model=s.llm_model)
 
 
 class CoreNotConfigured(Exception):
@@ -106,6 +182,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
         api_keys=ApiKeyStore(db),
         tokeniser=Tokeniser(settings.pseudonym_secret.get_secret_value().encode()),
         clock=clock,
+        messages=SqlMessages(db),
     )
     _ensure_programme(container)
     return container

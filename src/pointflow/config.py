@@ -47,6 +47,40 @@ class Settings(BaseSettings):
     model_registry_dir: Path = Path("var/models")
     # The bank's own declarative mappings (YAML, docs/connectors/mapping.md): one connector per file.
     mappings_dir: Path | None = None
+    # Offer notifications (docs/messages.md): a channel without its settings is off, and its messages are
+    # refused (dead letters to retry once it is configured). E-mail through SMTP:
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "loyalty@pointflow.invalid"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    # Push through an MQTT broker: one topic per member, <prefix>/<customer id>, QoS 1.
+    mqtt_url: str | None = None
+    mqtt_topic_prefix: str = "pointflow/members"
+    mqtt_username: str | None = None
+    mqtt_password: SecretStr | None = None
+    # A signed webhook to the bank's own notification service.
+    notify_webhook_url: str | None = None
+    notify_webhook_secret: SecretStr | None = None
+    notify_timeout_seconds: float = 10.0
+    # Optional rewrite of offer messages by a language model behind an OpenAI-compatible endpoint; off, and
+    # offline, unless asked for. A rewrite is used only if the message guard accepts it.
+    llm_rewrite: bool = False
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def _channels_complete(self) -> Settings:
+        if self.llm_rewrite and not (self.llm_base_url and self.llm_model):
+            raise ValueError("POINTFLOW_LLM_REWRITE needs POINTFLOW_LLM_BASE_URL and POINTFLOW_LLM_MODEL")
+        if self.notify_webhook_url and not self.notify_webhook_secret:
+            raise ValueError(
+                "POINTFLOW_NOTIFY_WEBHOOK_URL needs POINTFLOW_NOTIFY_WEBHOOK_SECRET to sign with"
+            )
+        return self
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:

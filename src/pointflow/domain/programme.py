@@ -31,6 +31,7 @@ from pydantic import (
 from pointflow.domain.events import Channel, Direction, TransactionType
 from pointflow.domain.expiry import add_months as add_months
 from pointflow.domain.expiry import expiry_date as expiry_date
+from pointflow.domain.message_config import MessagesConfig
 from pointflow.domain.money import Mcc, check_currency
 
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
@@ -274,6 +275,7 @@ class Programme(_Model):
     lots: LotPolicy
     rewards: tuple[Reward, ...] = ()
     limits: Limits = Field(default_factory=Limits)
+    messages: MessagesConfig = Field(default_factory=MessagesConfig)
 
     @field_validator("currency")
     @classmethod

@@ -111,8 +111,9 @@ def _dispatching(container: Container, stop: threading.Event) -> Iterator[None]:
         yield
         return
     core = container.core()
+    receivers = container.receivers(core)
     thread = threading.Thread(
-        target=dispatcher.run, args=(container, core), kwargs={"stop": stop, "interval": 0.2}
+        target=dispatcher.run, args=(container, receivers.receiver), kwargs={"stop": stop, "interval": 0.2}
     )
     thread.start()
     try:
@@ -120,6 +121,7 @@ def _dispatching(container: Container, stop: threading.Event) -> Iterator[None]:
     finally:
         stop.set()
         thread.join(timeout=10)
+        receivers.close()
         core.client.close()
 
 

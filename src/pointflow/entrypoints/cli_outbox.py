@@ -76,7 +76,8 @@ def outbox_dispatch(
     once: Annotated[bool, typer.Option(help="Stop when nothing is due")] = False,
     interval: Annotated[float, typer.Option(min=0.05, help="Seconds to wait when idle")] = 1.0,
 ) -> None:
-    """Deliver write-backs to the core (POINTFLOW_CORE_PLATFORM at POINTFLOW_CORE_URL) until stopped."""
+    """Deliver write-backs to the core (POINTFLOW_CORE_PLATFORM at POINTFLOW_CORE_URL) and offer
+    notifications to the configured channels until stopped."""
     container = bootstrap()
     try:
         receiver = container.core()
@@ -84,9 +85,11 @@ def outbox_dispatch(
         container.close()
         err.print(f"[red]cannot dispatch:[/red] {problem}")
         raise typer.Exit(2) from None
+    receivers = container.receivers(receiver)
     try:
-        totals = dispatcher.run(container, receiver, once=once, interval=interval, report=_report)
+        totals = dispatcher.run(container, receivers.receiver, once=once, interval=interval, report=_report)
     finally:
+        receivers.close()
         receiver.client.close()
         container.close()
     out.print(f"delivered {totals.delivered}, to retry {totals.retried}, dead {totals.dead}")

@@ -317,7 +317,7 @@ outbox = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("key", String(160), nullable=False, unique=True),  # the receiver's idempotency key
-    Column("kind", String(32), nullable=False),  # points_credited | offer | flag
+    Column("kind", String(32), nullable=False),  # points_credited | offer | flag | notify
     Column("token", String(64), nullable=False),  # resolved to the core's customer id only on delivery
     Column("body", Text, nullable=False),  # JSON: account id and the values to write
     Column("created_at", TS, nullable=False),
@@ -327,6 +327,27 @@ outbox = Table(
     Column("last_error", Text),
     Column("delivered_at", TS),
     Index("ix_outbox_due", "state", "next_attempt_at"),
+)
+
+# What was composed for each offer notification (the outbox key is its id) and why: a retry sends the same
+# words, and "why did the member read this?" is answered here. No personal data: the member is a token.
+offer_messages = Table(
+    "offer_messages",
+    metadata,
+    Column(
+        "id", String(160), primary_key=True
+    ),  # the outbox key: Message-ID, MQTT payload id, webhook header
+    Column("token", String(64), nullable=False),
+    Column("offer_id", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),  # email | push | webhook
+    Column("locale", String(16), nullable=False),
+    Column("template", String(160), nullable=False),  # e.g. shipped:de_DE/multiplier
+    Column("source", String(16), nullable=False),  # template | rewrite
+    Column("note", Text),  # why the template stands (rewrite refused or failed, override broken)
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Index("ix_offer_messages_offer", "offer_id"),
 )
 
 api_keys = Table(

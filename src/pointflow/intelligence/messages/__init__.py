@@ -1,0 +1,1 @@
+"""Member messages for issued offers: templates per offer kind and locale, and a guarded optional rewrite."""
