@@ -36,7 +36,8 @@ DOUBLE_GROCERIES = OfferTerms(
         ("en_GB", "Earn 2.5× points on groceries. Valid from 4 January 2027. Valid until 10 January 2027."),
         (
             "de_DE",
-            "Sammeln Sie 2,5-fache Punkte für groceries. Gültig ab 4. Januar 2027. Gültig bis 10. Januar 2027.",
+            "Sammeln Sie 2,5-fache Punkte für groceries. Gültig ab 4. Januar 2027. "
+            "Gültig bis 10. Januar 2027.",
         ),
         (
             "fr_FR",
@@ -45,7 +46,8 @@ DOUBLE_GROCERIES = OfferTerms(
         ),
         (
             "es_ES",
-            "Gane puntos × 2,5 en groceries. Válida desde el 4 de enero de 2027. Válida hasta el 10 de enero de 2027.",
+            "Gane puntos × 2,5 en groceries. Válida desde el 4 de enero de 2027. "
+            "Válida hasta el 10 de enero de 2027.",
         ),
     ],
 )
