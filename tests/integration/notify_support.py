@@ -3,6 +3,7 @@ subscriber on the local Mosquitto, and the sandbox bank whose customer master ho
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,10 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from paho.mqtt.client import Client, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from pointflow.adapters.connectors.generic_api import GenericCoreApi
 from pointflow.adapters.core_http import HttpCore, core_client
@@ -99,3 +104,32 @@ def sandbox_core(customers: list[SimCustomer]) -> Iterator[tuple[SandboxBank, Ht
     bank = SandboxBank(customers)
     with serving(sandbox_app(GenericSandbox(), bank)) as base, core_client(base, timeout=5) as client:
         yield bank, HttpCore(GenericCoreApi(), client)
+
+
+class FakeModel:
+    """An OpenAI-compatible endpoint (POST /v1/chat/completions) standing in for the bank's language model:
+    what it answers next, and every request it received."""
+
+    def __init__(self) -> None:
+        self.reply: str = ""
+        self.answers: dict[str, str] = {}  # the user's text → the reply to it, where it should differ
+        self.status = 200
+        self.delay = 0.0
+        self.requests: list[tuple[dict[str, str], Any]] = []
+
+    def app(self) -> Starlette:
+        async def completions(request: Request) -> JSONResponse:
+            body = await request.json()
+            self.requests.append((dict(request.headers), body))
+            reply = self.answers.get(body["messages"][-1]["content"], self.reply)
+            await asyncio.sleep(self.delay)
+            if self.status != 200:
+                return JSONResponse({"error": {"message": "overloaded"}}, status_code=self.status)
+            choice = {
+                "index": 0,
+                "message": {"role": "assistant", "content": reply},
+                "finish_reason": "stop",
+            }
+            return JSONResponse({"id": "chatcmpl-1", "object": "chat.completion", "choices": [choice]})
+
+        return Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])

@@ -3,22 +3,17 @@ language model; its answer is used only when the guard accepts it, and a slow mo
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from pointflow.adapters.llm import ChatRewriter, llm_client
 from pointflow.domain.message_config import MessagesConfig
 from pointflow.domain.offer_terms import OfferTerms
 from pointflow.intelligence.messages.compose import compose
+from tests.integration.notify_support import FakeModel
 from tests.servers import serving
 
 TERMS = OfferTerms(
@@ -30,31 +25,6 @@ TERMS = OfferTerms(
     valid_until=date(2027, 3, 15),
 )
 TEMPLATE = "Earn 3× points on fuel. Valid from 1 March 2027. Valid until 15 March 2027."
-
-
-class FakeModel:
-    """What the fake endpoint answers next, and every request it received."""
-
-    def __init__(self) -> None:
-        self.reply: str = ""
-        self.status = 200
-        self.delay = 0.0
-        self.requests: list[tuple[dict[str, str], Any]] = []
-
-    def app(self) -> Starlette:
-        async def completions(request: Request) -> JSONResponse:
-            self.requests.append((dict(request.headers), await request.json()))
-            await asyncio.sleep(self.delay)
-            if self.status != 200:
-                return JSONResponse({"error": {"message": "overloaded"}}, status_code=self.status)
-            choice = {
-                "index": 0,
-                "message": {"role": "assistant", "content": self.reply},
-                "finish_reason": "stop",
-            }
-            return JSONResponse({"id": "chatcmpl-1", "object": "chat.completion", "choices": [choice]})
-
-        return Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
 
 
 @pytest.fixture

@@ -20,8 +20,15 @@ from pointflow.service_layer.notify import notify_values
 from pointflow.service_layer.outbox import enqueue
 from pointflow.service_layer.redemption import Redeem, redeem
 from tests.factories import purchase, ref, send
-from tests.integration.notify_support import mqtt_url, sandbox_core, sim_customer, smtp_server, subscribed
-from tests.servers import wait_for
+from tests.integration.notify_support import (
+    FakeModel,
+    mqtt_url,
+    sandbox_core,
+    sim_customer,
+    smtp_server,
+    subscribed,
+)
+from tests.servers import serving, wait_for
 
 GROCERIES = OfferTerms(
     "off_g", "groceries-2x", multiplier=Decimal(2), category="groceries", valid_until=date(2027, 1, 31)
@@ -96,3 +103,44 @@ def test_the_dispatcher_notifies_members_through_their_channels_and_writes_back_
     assert ada not in stored
     assert bob not in stored
     assert dispatcher.run(container, receivers.receiver, once=True).delivered == 0
+
+
+def test_with_the_rewrite_on_the_record_says_which_words_were_sent_and_why(container: Container) -> None:
+    ada, bob = ref("cust"), ref("cust")
+    send(container, purchase(ada, "100.00"), purchase(bob, "100.00"))
+    faithful = notify(container, ada, BONUS, "email", "en_GB")
+    inflated = notify(container, bob, BONUS, "email", "de_DE")
+    fake = FakeModel()
+    customers = [sim_customer(ada, "ada@example.org"), sim_customer(bob, "bob@example.org")]
+    with serving(fake.app()) as llm, sandbox_core(customers) as (_, core), smtp_server() as (mailbox, port):
+        settings = container.settings.model_copy(
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": port,
+                "llm_rewrite": True,
+                "llm_base_url": f"{llm}/v1",
+                "llm_model": "bank-llm",
+            }
+        )
+        receivers = dataclasses.replace(container, settings=settings).receivers(core)
+        try:
+            fake.answers = {
+                "We have added 500 bonus points. Valid until 28 February 2027.": (
+                    "Enjoy 500 bonus points, yours until 28 February 2027."
+                ),
+                "Wir schenken Ihnen 500 Bonuspunkte. Gültig bis 28. Februar 2027.": (
+                    "Bis 28. Februar 2027 warten 5.000 Bonuspunkte auf Sie."
+                ),
+            }
+            assert dispatcher.run(container, receivers.receiver, once=True).delivered == 2
+        finally:
+            receivers.close()
+    sent = {tuple(rcpt): mail.get_content().strip() for rcpt, mail in mailbox.received}
+    assert sent[("ada@example.org",)] == "Enjoy 500 bonus points, yours until 28 February 2027."
+    assert sent[("bob@example.org",)] == "Wir schenken Ihnen 500 Bonuspunkte. Gültig bis 28. Februar 2027."
+    records = {r.id: r for r in container.messages.for_offer(BONUS.offer_id)}
+    assert (records[faithful].source, records[faithful].note) == ("rewrite", None)
+    assert records[inflated].source == "template"
+    assert records[inflated].note is not None
+    assert records[inflated].note.startswith("rewrite refused: its figures differ from the terms")
+    assert len(fake.requests) == 2
