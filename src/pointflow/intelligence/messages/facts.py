@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from babel import Locale
 from babel.numbers import get_decimal_symbol, get_group_symbol
@@ -31,7 +31,7 @@ def facts(text: str, locale: str) -> Facts:
     rules = _rules(locale)
     found: set[date] = set()
     for pattern, order in rules.dates:
-        text = pattern.sub(lambda m, o=order: _take_date(m, o, rules.months, found), text)  # type: ignore[misc]
+        text = pattern.sub(partial(_take_date, order=order, months=rules.months, found=found), text)
     numbers = {n for token in rules.number.findall(text) if (n := _decimal(token, rules)) is not None}
     return Facts(numbers=frozenset(numbers), dates=frozenset(found))
 
@@ -75,7 +75,7 @@ def _month_names(locale: str) -> dict[str, int]:
     return names
 
 
-def _take_date(match: re.Match[str], order: str, months: dict[str, int], found: set[date]) -> str:
+def _take_date(match: re.Match[str], *, order: str, months: dict[str, int], found: set[date]) -> str:
     parts = dict(zip(order, match.groups(), strict=True))
     month = months.get(parts["M"].casefold().rstrip(".")) if "M" in parts else int(parts["m"])
     try:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from pointflow.domain.message_config import MessagesConfig, MessageTemplate
@@ -84,5 +84,5 @@ def _render(source: str, values: Mapping[str, str | None]) -> str:
 
 
 @lru_cache(maxsize=512)
-def _compiled(source: str):  # type: ignore[no-untyped-def]
+def _compiled(source: str) -> Template:
     return _ENV.from_string(source)
