@@ -1,6 +1,6 @@
 """Offer messages: what was composed for each notification (template or guarded rewrite) and why.
 
-Revision ID: 0006
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
+revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
