@@ -24,12 +24,13 @@ from pointflow.adapters.db.programme_store import NoProgramme, ProgrammeStore
 from pointflow.adapters.db.quarantine_store import SqlQuarantine
 from pointflow.adapters.mcc import mcc_range
 from pointflow.adapters.programme_file import sample_programme_path
+from pointflow.adapters.scoring import load_scoring
 from pointflow.config import Settings
 from pointflow.domain.delivery import Backoff
 from pointflow.domain.events import TransactionType
 from pointflow.governance.identity import Tokeniser
 from pointflow.service_layer.accrual import LedgerDeps
-from pointflow.service_layer.ports import Connector
+from pointflow.service_layer.ports import Connector, MemberScoring
 
 Clock = Callable[[], datetime]
 
@@ -50,6 +51,7 @@ class Container:
     api_keys: ApiKeyStore
     tokeniser: Tokeniser
     clock: Clock
+    scoring: MemberScoring | None = None
 
     def ledger_deps(self) -> LedgerDeps:
         return LedgerDeps(
@@ -58,6 +60,7 @@ class Container:
             tokenise=self.tokeniser.token,
             mcc_range=mcc_range,
             clock=self.clock,
+            scoring=self.scoring,
         )
 
     def connector(self, name: str) -> Connector | None:
@@ -106,6 +109,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
         api_keys=ApiKeyStore(db),
         tokeniser=Tokeniser(settings.pseudonym_secret.get_secret_value().encode()),
         clock=clock,
+        scoring=load_scoring(settings.model_registry_dir),  # the champion, loaded once
     )
     _ensure_programme(container)
     return container
