@@ -30,6 +30,7 @@ from pointflow.intelligence.serving.rule import rule_probability as rule_probabi
 
 RANGE_SLACK = 0.5  # a value may stray this share of the training range (at least 1) beyond min or max
 SHARE_PREFIXES = ("share_", "reward_share_")
+CALENDAR = {"next_calendar_month": (1.0, 12.0)}  # a year of training need not show every month
 # Lifetime totals only grow while a member stays: a programme older than the training window has members
 # beyond its maximum who are not unusual for that, so only their lower bound is checked.
 GROWS_WITH_TIME = frozenset(
@@ -77,7 +78,8 @@ class RangeGuard:
         cls, features: Sequence[str], reference: Mapping[str, FeatureReference], slack: float = RANGE_SLACK
     ) -> RangeGuard:
         """A feature without a reference (or never present in training) is not checked; one that grows
-        with time (GROWS_WITH_TIME) has no upper bound; a share may take any value in [0, 1]."""
+        with time (GROWS_WITH_TIME) has no upper bound; a share or a calendar month may take any value its
+        definition allows."""
         low, high, nullable = [], [], []
         for name in features:
             ref = reference.get(name)
@@ -87,9 +89,10 @@ class RangeGuard:
                 nullable.append(True)
                 continue
             pad = slack * max(ref.edges[-1] - ref.edges[0], 1.0)
-            if name.startswith(SHARE_PREFIXES):  # a share is any value in [0, 1] by construction
-                low.append(0.0)
-                high.append(1.0)
+            bounds = _by_construction(name)
+            if bounds is not None:
+                low.append(bounds[0])
+                high.append(bounds[1])
             else:
                 low.append(ref.edges[0] - pad)
                 high.append(math.inf if name in GROWS_WITH_TIME else ref.edges[-1] + pad)
@@ -114,6 +117,13 @@ class RangeGuard:
             f"{self.names[i]} missing" if math.isnan(row[i]) else f"{self.names[i]}={row[i]:g} out of range"
             for i in np.flatnonzero(bad)
         )
+
+
+def _by_construction(name: str) -> tuple[float, float] | None:
+    """The range a feature takes by definition, whatever training saw: shares, the calendar month."""
+    if name.startswith(SHARE_PREFIXES):
+        return 0.0, 1.0
+    return CALENDAR.get(name)
 
 
 def reference_median(ref: FeatureReference) -> float:
