@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -92,7 +93,9 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def container(database_url: str, clock: Clock) -> Iterator[Container]:
-    built = bootstrap(Settings(database_url=database_url, environment="test"), clock=clock)
+def container(database_url: str, clock: Clock, tmp_path: Path) -> Iterator[Container]:
+    # an empty registry of its own, so a model registered under var/ never changes what tests score
+    settings = Settings(database_url=database_url, environment="test", model_registry_dir=tmp_path / "models")
+    built = bootstrap(settings, clock=clock)
     yield built
     built.close()

@@ -30,6 +30,7 @@ from pointflow.adapters.notify.email import EmailChannel, SmtpSettings
 from pointflow.adapters.notify.push import MqttSettings, PushChannel
 from pointflow.adapters.notify.webhook import WebhookChannel
 from pointflow.adapters.programme_file import sample_programme_path
+from pointflow.adapters.scoring import load_scoring
 from pointflow.config import Settings
 from pointflow.domain.delivery import Backoff
 from pointflow.domain.events import TransactionType
@@ -37,7 +38,7 @@ from pointflow.governance.identity import Tokeniser
 from pointflow.intelligence.messages.compose import Rewriter
 from pointflow.service_layer.accrual import LedgerDeps
 from pointflow.service_layer.notify import Channel, Notifier, RoutingReceiver
-from pointflow.service_layer.ports import Connector
+from pointflow.service_layer.ports import Connector, MemberScoring
 
 Clock = Callable[[], datetime]
 
@@ -59,6 +60,7 @@ class Container:
     tokeniser: Tokeniser
     clock: Clock
     messages: SqlMessages
+    scoring: MemberScoring | None = None
 
     def ledger_deps(self) -> LedgerDeps:
         return LedgerDeps(
@@ -67,6 +69,7 @@ class Container:
             tokenise=self.tokeniser.token,
             mcc_range=mcc_range,
             clock=self.clock,
+            scoring=self.scoring,
         )
 
     def connector(self, name: str) -> Connector | None:
@@ -183,6 +186,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
         tokeniser=Tokeniser(settings.pseudonym_secret.get_secret_value().encode()),
         clock=clock,
         messages=SqlMessages(db),
+        scoring=load_scoring(settings.model_registry_dir),  # the champion, loaded once
     )
     _ensure_programme(container)
     return container

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from pointflow.adapters.db.feature_store import categories, category_map
-from pointflow.intelligence.propensity import History, history_from_tables
+from pointflow.adapters.model_store import ModelStore
+from pointflow.intelligence.propensity import (
+    History,
+    history_from_tables,
+    time_split,
+    train_propensity,
+    training_set,
+)
+from pointflow.intelligence.propensity.model import matrix, to_files
+from pointflow.intelligence.registry import ModelVersion, reference_distribution
 from pointflow.sim.truth import DEFAULT_START, simulate
 
 MEMBERS = 600
@@ -26,3 +38,28 @@ def small_history() -> History:
         category_of=category_map(mccs),
         categories=categories(),
     )
+
+
+@lru_cache(maxsize=1)
+def small_model() -> tuple[ModelVersion, dict[str, str]]:
+    """A model trained on the small history, its reference from the training rows (as `pointflow train`)."""
+    months = range(2, MONTHS - 1)
+    data = training_set(small_history(), months)
+    result = train_propensity(data, seed=3, split=time_split(months, test=1, validation=1))
+    files, extra = to_files(result.model)
+    features = result.model.features
+    train_rows = matrix(data.filter(pl.col("snapshot").is_in(result.split.train)), list(features))
+    reference = {
+        name: reference_distribution(np.ascontiguousarray(train_rows[:, i]))
+        for i, name in enumerate(features)
+    }
+    version = ModelVersion(
+        "propensity", "", datetime.now(UTC), "lightgbm-binary+isotonic", {}, features, {}, reference, extra
+    )
+    return version, files
+
+
+def register_small_model(root: Path) -> ModelVersion:
+    """Register the small model as the champion of a registry at `root`."""
+    version, files = small_model()
+    return ModelStore(root).register(version, files, purpose="tests")

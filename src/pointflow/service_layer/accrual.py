@@ -27,7 +27,7 @@ from pointflow.domain.money import CustomerToken, Points
 from pointflow.domain.programme import Programme, expiry_date
 from pointflow.domain.reversal import clawback_points
 from pointflow.service_layer.lots import consume
-from pointflow.service_layer.ports import LedgerSession, LedgerSessions, WriteConflict
+from pointflow.service_layer.ports import LedgerSession, LedgerSessions, MemberScoring, Touched, WriteConflict
 
 _ATTEMPTS = 5
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]
@@ -57,6 +57,7 @@ class LedgerDeps:
     tokenise: Callable[[str], CustomerToken]
     mcc_range: Callable[[str], str | None]
     clock: Callable[[], datetime]
+    scoring: MemberScoring | None = None  # scores the group's members at its end (decision 0009)
 
 
 def ingest(events: Sequence[CanonicalEvent], deps: LedgerDeps, *, actor: str) -> list[Outcome]:
@@ -105,6 +106,7 @@ class _Batch:
     usage: dict[str, dict[tuple[str, str], Decimal]] = field(default_factory=dict)  # by token
     seen: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # key → (hash, canonical)
     touched: set[str] = field(default_factory=set)
+    latest: dict[str, CanonicalEvent] = field(default_factory=dict)  # by token: the latest booked, to score
 
     def __post_init__(self) -> None:
         self.now = self.deps.clock()
@@ -112,8 +114,18 @@ class _Batch:
     def run(self, events: Sequence[CanonicalEvent]) -> list[Outcome]:
         self._preload(events)
         outcomes = [self._one(event) for event in events]
+        self._score()
         self._persist_members()
         return outcomes
+
+    def _score(self) -> None:
+        if self.deps.scoring is None or not self.latest:
+            return
+        touched = [
+            Touched(t, e.booked_at, e.source.system, e.source.id, self.members[t].balances.available)
+            for t, e in self.latest.items()
+        ]
+        self.deps.scoring.score_group(self.session, touched, programme=self.active.programme, at=self.now)
 
     def _preload(self, events: Sequence[CanonicalEvent]) -> None:
         self.seen.update(self.session.inbox_records([(e.source.system, e.source.id) for e in events]))
@@ -140,7 +152,13 @@ class _Batch:
             outcome = self._reverse(event, digest, text)
         if outcome.status == "accepted":
             self.seen[key] = (digest, text)
+            self._to_score(event, outcome.token)
         return outcome
+
+    def _to_score(self, event: CanonicalEvent, token: str | None) -> None:
+        known = self.latest.get(token) if token else None
+        if token and (known is None or event.booked_at >= known.booked_at):
+            self.latest[token] = event
 
     def _pseudonymous(self, record: dict[str, Any]) -> dict[str, Any]:
         """The inbox keeps tokens, not the bank's customer and account ids."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,9 +14,13 @@ from pointflow.domain.events import CanonicalEvent
 from pointflow.domain.ledger import Leg
 from pointflow.domain.members import AccrualRecord, Lot, Member
 from pointflow.domain.money import CustomerToken
+from pointflow.domain.programme import Programme
 
 InboxKey = tuple[str, str]  # (source system, source id)
 UsageKey = tuple[str, str, str]  # (token, rule id, period key)
+ActivityRow = tuple[str, date, str, int, int, int]  # token, day, MCC, spend units, transactions, points
+OlderTotals = tuple[date, date, int, int, int]  # first day, last day, transactions, spend units, points
+RedemptionTotal = tuple[str, str, int, int, date]  # token, reward id, redemptions, points, last day
 
 
 class WriteConflict(Exception):
@@ -69,9 +73,50 @@ class LedgerSession(Protocol):
     ) -> None: ...
     def flush(self) -> None: ...
 
+    # The online feature state as this transaction sees it (its own unflushed increments included),
+    # read by the member scoring at the end of a commit group.
+    def recent_points(
+        self, tokens: Collection[str], *, since: date, until: date, currency: str
+    ) -> dict[str, int]:
+        """Points of the buckets booked from `since` through `until`, per member."""
+        ...
+
+    def activity_rows(self, tokens: Collection[str], *, since: date, currency: str) -> list[ActivityRow]:
+        """The buckets booked on or after `since`, one row per (member, day, MCC)."""
+        ...
+
+    def activity_before(
+        self, tokens: Collection[str], *, before: date, currency: str
+    ) -> dict[str, OlderTotals]:
+        """Per member, the totals of the buckets booked before `before`."""
+        ...
+
+    def redemption_totals(self, tokens: Collection[str]) -> list[RedemptionTotal]:
+        """Per member and reward: redemptions, points, the day of the last."""
+        ...
+
 
 class LedgerSessions(Protocol):
     def begin(self) -> AbstractContextManager[LedgerSession]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Touched:
+    """A member a commit group changed: their latest event by booking time, and their available points."""
+
+    token: str
+    booked_at: datetime
+    source_system: str
+    source_id: str
+    available: int
+
+
+class MemberScoring(Protocol):
+    """Scores the members a commit group touched, inside the group's transaction (records by `add_row`)."""
+
+    def score_group(
+        self, session: LedgerSession, touched: Sequence[Touched], *, programme: Programme, at: datetime
+    ) -> None: ...
 
 
 class QuarantinePort(Protocol):

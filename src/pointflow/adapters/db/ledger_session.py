@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pointflow.adapters.db import ledger_store as store
+from pointflow.adapters.db import scoring_reads as reads
 from pointflow.adapters.db.activity_store import ActivityBuckets
 from pointflow.adapters.db.audit_store import AuditAppender, open_appender
 from pointflow.adapters.db.engine import Database
@@ -19,9 +20,16 @@ from pointflow.adapters.db.tables import lots, members, postings, redemptions
 from pointflow.domain.ledger import Leg
 from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
 from pointflow.domain.money import CustomerToken
-from pointflow.service_layer.ports import InboxKey, UsageKey, WriteConflict
+from pointflow.service_layer.ports import (
+    ActivityRow,
+    InboxKey,
+    OlderTotals,
+    RedemptionTotal,
+    UsageKey,
+    WriteConflict,
+)
 
-_OTHER_TABLES = {"redemptions", "job_runs", "outbox"}
+_OTHER_TABLES = {"redemptions", "job_runs", "outbox", "member_scores"}
 
 
 class SqlLedgerSession:
@@ -194,6 +202,25 @@ class SqlLedgerSession:
         if self._audit is None:
             self._audit = open_appender(self.conn)
         self._audit.add(at=at, actor=actor, action=action, subject=subject, details=details)
+
+    def recent_points(
+        self, tokens: Collection[str], *, since: date, until: date, currency: str
+    ) -> dict[str, int]:
+        pending = self.activity.pending
+        return reads.recent_points(self.conn, pending, tokens, since=since, until=until, currency=currency)
+
+    def activity_rows(self, tokens: Collection[str], *, since: date, currency: str) -> list[ActivityRow]:
+        return reads.activity_rows(self.conn, self.activity.pending, tokens, since=since, currency=currency)
+
+    def activity_before(
+        self, tokens: Collection[str], *, before: date, currency: str
+    ) -> dict[str, OlderTotals]:
+        return reads.activity_before(
+            self.conn, self.activity.pending, tokens, before=before, currency=currency
+        )
+
+    def redemption_totals(self, tokens: Collection[str]) -> list[RedemptionTotal]:
+        return reads.redemption_totals(self.conn, tokens)
 
     def flush(self) -> None:
         self.rows.flush(self.conn)

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -369,4 +371,25 @@ job_runs = Table(
     Column("as_of", Date, nullable=False),
     Column("started_at", TS, nullable=False),
     Column("result", JSON, nullable=False),
+)
+
+# One row per member scored per commit group, never updated: the score, where it came from, why.
+member_scores = Table(
+    "member_scores",
+    metadata,
+    Column("id", String(32), primary_key=True),  # time-ordered, so the newest of a member is the largest
+    Column("token", String(64), nullable=False),
+    Column("model", String(64), nullable=False),  # what is predicted: "propensity"
+    Column("source", String(96), nullable=False),  # "model:propensity/v0003" or "fallback-rule"
+    Column("probability", Float, nullable=False),
+    Column("low_confidence", Boolean, nullable=False),
+    Column("reasons", JSON, nullable=False),  # why the rule scored: no model, or the features at fault
+    Column("contributions", JSON, nullable=False),  # top [feature, log-odds]; the rule: its input and rule
+    Column("explained_by", String(16), nullable=False),  # "path" (decision-path attribution) or "rule"
+    Column("imputed", JSON, nullable=False),  # features the hot path cannot observe, filled by the median
+    Column("source_system", String(64), nullable=False),  # the event that caused the score
+    Column("source_id", String(128), nullable=False),
+    Column("as_of", Date, nullable=False),  # the features' as-of day: that event's booking day (UTC)
+    Column("scored_at", TS, nullable=False),
+    Index("ix_member_scores_token_id", "token", "id"),
 )

@@ -8,7 +8,16 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from pointflow.adapters.db.tables import accruals, legs, lots, members, points_debts, postings, reversals
+from pointflow.adapters.db.tables import (
+    accruals,
+    legs,
+    lots,
+    member_scores,
+    members,
+    points_debts,
+    postings,
+    reversals,
+)
 from pointflow.service_layer.accrual import TRACE_FIELDS
 
 
@@ -133,3 +142,30 @@ def open_lot_totals(conn: Connection) -> dict[str, int]:
         .group_by(lots.c.state)
     ).all()
     return {state: int(total) for state, total in rows}
+
+
+def latest_score(conn: Connection, token: str) -> dict[str, Any] | None:
+    """The member's newest score record (ids are time-ordered), or None if never scored."""
+    row = conn.execute(
+        select(member_scores)
+        .where(member_scores.c.token == token)
+        .order_by(member_scores.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    r = row._mapping
+    return {
+        "model": r["model"],
+        "source": r["source"],
+        "fallback": r["source"] == "fallback-rule",
+        "probability": r["probability"],
+        "low_confidence": r["low_confidence"],
+        "reasons": r["reasons"],
+        "contributions": r["contributions"],
+        "explained_by": r["explained_by"],
+        "imputed": r["imputed"],
+        "as_of": r["as_of"].isoformat(),
+        "scored_at": r["scored_at"].isoformat(),
+        "caused_by": {"source_system": r["source_system"], "source_id": r["source_id"]},
+    }

@@ -91,6 +91,27 @@ def get_explanation(
     return found
 
 
+@router.get(
+    "/{customer_id}/scores",
+    summary="The member's latest redemption-propensity score, its top contributions and what caused it",
+    description=(
+        "Scored at the end of the commit group that last changed the member, in the same transaction: "
+        "`source` is `model:<name>/<version>` or `fallback-rule` (then `low_confidence` is true and "
+        "`reasons` say why). `contributions` are the top features by their log-odds contribution "
+        "(`explained_by: path`), or, for the rule, the input it used (`explained_by: rule`)."
+    ),
+    responses={404: {"description": "Unknown member, or a member not scored yet"}},
+)
+def get_scores(customer_id: CustomerId, container: ContainerDep, _: ReadKey) -> dict[str, Any]:
+    token = _token(container, customer_id)
+    if _read(container, views.member_summary, token) is None:
+        raise Problem(404, "Unknown member", f"no member {customer_id}", field="customer_id")
+    latest = _read(container, views.latest_score, token)
+    if latest is None:
+        raise Problem(404, "Not scored yet", f"member {customer_id} has no score yet", field="customer_id")
+    return {"customer_id": customer_id, "latest": latest}
+
+
 @router.post("/{customer_id}/redemptions", status_code=201, summary="Redeem points for a catalogue reward")
 async def post_redemption(
     customer_id: CustomerId,

@@ -15,9 +15,9 @@ from datetime import date, timedelta
 import polars as pl
 
 from pointflow.intelligence.features import activity_features, daily_buckets
+from pointflow.intelligence.serving.rule import REDEEM_STEPS as REDEEM_STEPS
+from pointflow.intelligence.serving.rule import REWARD_TYPES as REWARD_TYPES
 
-REWARD_TYPES = ("travel", "cashback", "merchandise", "partner_voucher")
-REDEEM_STEPS = {"travel": 5_000, "cashback": 1_000, "merchandise": 2_500, "partner_voucher": 2_500}
 ACTIVE_WITHIN_DAYS = 30  # a member with no transaction in the last 30 days is not scored (gone or dormant)
 KEY = "customer_id"
 

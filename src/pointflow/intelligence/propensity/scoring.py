@@ -11,10 +11,10 @@ import polars as pl
 from pointflow.intelligence.propensity.dataset import KEY, REDEEM_STEPS, REWARD_TYPES
 from pointflow.intelligence.propensity.metrics import FloatArray
 from pointflow.intelligence.propensity.model import PropensityModel
+from pointflow.intelligence.serving.rule import RULE_AT_STEP as RULE_AT_STEP
+from pointflow.intelligence.serving.rule import RULE_BELOW_STEP as RULE_BELOW_STEP
 
 TOP_FEATURES = 3
-RULE_BELOW_STEP = 0.03  # the fallback's P(redeem) when projected points cover no reward's smallest step
-RULE_AT_STEP = 0.15  # … and when they do (the simulator's redemption rate among such members is near this)
 
 
 def score(model: PropensityModel, frame: pl.DataFrame, *, version: str) -> pl.DataFrame:

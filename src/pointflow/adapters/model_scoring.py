@@ -1,0 +1,108 @@
+"""Scoring a commit group's members with a registered propensity model: one batched LightGBM call a group.
+
+The feature rows come from the online state inside the group's transaction (`intelligence.serving.features`),
+the scores and contributions from `OnlineScorer.score_batch`; a row the guard refuses is scored by the rule
+and its record says why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from functools import lru_cache
+
+import iso18245
+
+from pointflow.adapters.mcc import mcc_range
+from pointflow.adapters.scoring import as_of_day, rule_contribution, score_row
+from pointflow.domain.programme import Programme
+from pointflow.intelligence.features.definitions import UNKNOWN_CATEGORY
+from pointflow.intelligence.propensity.online import OnlineScorer, Score
+from pointflow.intelligence.registry import ModelVersion
+from pointflow.intelligence.serving.features import (
+    Floats,
+    MemberAt,
+    feature_columns,
+    feature_matrix,
+    horizon,
+)
+from pointflow.intelligence.serving.rule import RULE_INPUT
+from pointflow.service_layer.ports import LedgerSession, Touched
+
+
+@lru_cache(maxsize=1)
+def categories() -> tuple[str, ...]:
+    """The ISO 18245 ranges and Unknown: the spend-share categories, as the batch features name them."""
+    ranges = {str(m.range.description) for m in iso18245.get_all_mccs_in_range("0000", "9999")}
+    return (*sorted(ranges), UNKNOWN_CATEGORY)
+
+
+def category_of(mcc: str) -> str:
+    return (mcc_range(mcc) if mcc else None) or UNKNOWN_CATEGORY
+
+
+def observed_features() -> frozenset[str]:
+    """The features the hot path computes (the others are imputed)."""
+    probe = [MemberAt("probe", datetime(2000, 1, 1).date(), 0)]
+    cols = feature_columns(
+        probe, [], {}, [], category_of=category_of, reward_kind={}, categories=categories()
+    )
+    return frozenset(cols)
+
+
+class ModelScoring:
+    """The champion, loaded once; `score_group` reads, builds the rows and scores them in one call."""
+
+    def __init__(self, scorer: OnlineScorer) -> None:
+        self.scorer = scorer
+
+    @classmethod
+    def from_version(cls, metadata: ModelVersion, files: Mapping[str, str]) -> ModelScoring:
+        observed = observed_features()
+        unobserved = [name for name in metadata.features if name not in observed]
+        return cls(OnlineScorer.from_version(metadata, files, unobserved=unobserved))
+
+    def rows(self, session: LedgerSession, members: Sequence[MemberAt], programme: Programme) -> Floats:
+        tokens = [m.token for m in members]
+        since = horizon(members)
+        columns = feature_columns(
+            members,
+            session.activity_rows(tokens, since=since, currency=programme.currency),
+            session.activity_before(tokens, before=since, currency=programme.currency),
+            session.redemption_totals(tokens),
+            category_of=category_of,
+            reward_kind={reward.id: reward.kind for reward in programme.rewards},
+            categories=categories(),
+        )
+        return feature_matrix(columns, self.scorer.features, len(members))
+
+    def score_group(
+        self, session: LedgerSession, touched: Sequence[Touched], *, programme: Programme, at: datetime
+    ) -> None:
+        if not touched:
+            return
+        members = [MemberAt(t.token, as_of_day(t), t.available) for t in touched]
+        x = self.rows(session, members, programme)
+        features = self.scorer.features
+        projected = x[:, features.index(RULE_INPUT)] if RULE_INPUT in features else [math.nan] * len(x)
+        for t, p, score in zip(touched, projected, self.scorer.score_batch(x), strict=True):
+            session.add_row("member_scores", _row(t, score, at, float(p)))
+
+
+def _row(touched: Touched, score: Score, at: datetime, projected: float) -> dict[str, object]:
+    contributions = (
+        rule_contribution(projected)
+        if score.fallback
+        else [{"feature": name, "contribution": round(value, 6)} for name, value in score.top_contributions]
+    )
+    return score_row(
+        touched,
+        at=at,
+        source=score.source,
+        probability=score.probability,
+        low_confidence=score.low_confidence,
+        reasons=score.reasons,
+        contributions=contributions,
+        imputed=score.imputed,
+    )
