@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bench.events import batches
 from pointflow.adapters.connectors import CONNECTORS
 from pointflow.bootstrap import Container
+from pointflow.entrypoints.tuning import long_running
 from pointflow.service_layer.ingress import receive
 from pointflow.service_layer.ports import RawEvent
 
@@ -30,11 +31,12 @@ def replay(container: Container, items: list[RawEvent], batch_size: int = BATCH_
     connector = CONNECTORS["generic"]
     deps = container.ledger_deps()
     statuses: Counter[str] = Counter()
-    started = time.perf_counter()
-    for chunk in batches(items, batch_size):
-        results = receive(
-            chunk, connector=connector, deps=deps, quarantine=container.quarantine, actor="bench:replay"
-        )
-        statuses.update(r.status for r in results)
-    seconds = time.perf_counter() - started
+    with long_running(container.db):  # as `pointflow ingest` runs
+        started = time.perf_counter()
+        for chunk in batches(items, batch_size):
+            results = receive(
+                chunk, connector=connector, deps=deps, quarantine=container.quarantine, actor="bench:replay"
+            )
+            statuses.update(r.status for r in results)
+        seconds = time.perf_counter() - started
     return ReplayResult(len(items), seconds, dict(statuses))

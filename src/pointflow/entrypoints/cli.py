@@ -26,6 +26,7 @@ from pointflow.entrypoints.cli_forecast import forecast_app
 from pointflow.entrypoints.cli_outbox import outbox_app
 from pointflow.entrypoints.cli_sim import sim_app
 from pointflow.entrypoints.file_ingest import ingest_files, is_line_format
+from pointflow.entrypoints.tuning import long_running
 from pointflow.governance.audit import verify_chain
 from pointflow.service_layer import jobs
 from pointflow.service_layer.replay import replay
@@ -102,7 +103,7 @@ def ingest(
         if decoder is None:
             err.print(f"unknown connector {connector!r}; known: {', '.join(sorted(container.connectors))}")
             raise typer.Exit(2)
-        with _progress() as bar:
+        with _progress() as bar, long_running(container.db):
             task = bar.add_task("ingesting", total=_expected_items(files))
             counts = ingest_files(
                 files,

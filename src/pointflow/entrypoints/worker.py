@@ -15,6 +15,7 @@ from pointflow.adapters.brokers.base import Ingress, Stats, Topology, Tuning
 from pointflow.adapters.brokers.handler import BatchHandler
 from pointflow.bootstrap import Container
 from pointflow.config import Settings
+from pointflow.entrypoints.tuning import long_running
 from pointflow.service_layer.accrual import LedgerDeps
 
 
@@ -102,4 +103,5 @@ def run_until_signalled(container: Container, config: WorkerConfig) -> Stats:
             loop.add_signal_handler(sig, stop.set)
         return await Worker(container, config).run(stop)
 
-    return asyncio.run(main())
+    with long_running(container.db):
+        return asyncio.run(main())

@@ -272,7 +272,7 @@ class _Batch:
         self.session.add_posting(
             id=posting_id,
             kind="earn",
-            key=f"earn:{event.source.system}:{event.source.id}",
+            key=f"earn:{accrual_id}",  # time-ordered: the unique index grows at its end
             token=member.token,
             at=self.now,
             memo=f"{points} points for {event.source.id}",
