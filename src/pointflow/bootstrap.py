@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from pointflow.adapters.db.apikey_store import ApiKeyStore
 from pointflow.adapters.db.engine import Database, connect
 from pointflow.adapters.db.ledger_session import SqlLedgerSessions
 from pointflow.adapters.db.migrate import upgrade
+from pointflow.adapters.db.offer_store import SqlOfferStores
 from pointflow.adapters.db.outbox_store import SqlOutbox
 from pointflow.adapters.db.programme_store import NoProgramme, ProgrammeStore
 from pointflow.adapters.db.quarantine_store import SqlQuarantine
@@ -29,6 +30,8 @@ from pointflow.domain.delivery import Backoff
 from pointflow.domain.events import TransactionType
 from pointflow.governance.identity import Tokeniser
 from pointflow.service_layer.accrual import LedgerDeps
+from pointflow.service_layer.offer_decisions import OfferEngine
+from pointflow.service_layer.offer_ports import NoModel, NoOffers, OfferHook
 from pointflow.service_layer.ports import Connector
 
 Clock = Callable[[], datetime]
@@ -50,6 +53,7 @@ class Container:
     api_keys: ApiKeyStore
     tokeniser: Tokeniser
     clock: Clock
+    offers: OfferHook = field(default_factory=NoOffers)
 
     def ledger_deps(self) -> LedgerDeps:
         return LedgerDeps(
@@ -58,6 +62,7 @@ class Container:
             tokenise=self.tokeniser.token,
             mcc_range=mcc_range,
             clock=self.clock,
+            offers=self.offers,
         )
 
     def connector(self, name: str) -> Connector | None:
@@ -106,6 +111,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
         api_keys=ApiKeyStore(db),
         tokeniser=Tokeniser(settings.pseudonym_secret.get_secret_value().encode()),
         clock=clock,
+        offers=OfferEngine(SqlOfferStores(), NoModel()),
     )
     _ensure_programme(container)
     return container

@@ -37,6 +37,7 @@ class WriteBackKind(StrEnum):
     POINTS_CREDITED = "points_credited"  # a reward was credited: a note or a transaction on the core
     OFFER = "offer"  # a personalised offer, for the core's campaign engine or the client record
     FLAG = "flag"  # a customer flag, e.g. priority-offer eligibility, as a custom field value
+    NOTIFY = "notify"
 
 
 @dataclass(frozen=True, slots=True)

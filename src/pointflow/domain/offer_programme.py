@@ -234,6 +234,7 @@ class Campaign(_Model):
 
 class OfferProgramme(_Model):
     rollout: Rollout = Field(default_factory=Rollout)
+    locale: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en-US"  # of notifications
     exploration_share: Share = 0.1
     min_model_confidence: Share = 0.2  # below: the rule-based offer is used and the record says so
     context_weights: dict[TriggerKind, float] = Field(default_factory=dict)

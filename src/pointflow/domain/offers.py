@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,7 +27,8 @@ class OfferState(StrEnum):
 
 
 _NEXT: dict[OfferState, frozenset[OfferState]] = {
-    OfferState.PROPOSED: frozenset({OfferState.PENDING_APPROVAL, OfferState.APPROVED}),
+    # PROPOSED → REJECTED: a guardrail checked at issue (a budget, a type cap) refused it.
+    OfferState.PROPOSED: frozenset({OfferState.PENDING_APPROVAL, OfferState.APPROVED, OfferState.REJECTED}),
     OfferState.PENDING_APPROVAL: frozenset({OfferState.APPROVED, OfferState.REJECTED, OfferState.EXPIRED}),
     OfferState.APPROVED: frozenset({OfferState.ISSUED}),
     OfferState.ISSUED: frozenset({OfferState.ACCEPTED, OfferState.IGNORED, OfferState.EXPIRED}),
@@ -123,16 +125,18 @@ def terms_of(offer: OfferDefinition, at: datetime) -> OfferTerms:
     )
 
 
-def proposal_hash(*, offer_id: str, token: str, channel: str, terms: OfferTerms) -> str:
-    """sha256 of the exact proposal: an approval is valid only for a proposal with this hash."""
-    body = {
-        "offer_id": offer_id,
-        "token": token,
-        "channel": channel,
+def proposal_terms(terms: OfferTerms) -> dict[str, str]:
+    """The terms as stored with a proposal: what the member sees plus what the bank expects it to cost."""
+    return {
         **terms.values(),
         "expected_points": str(terms.expected_points),
         "cost_to_bank": format(terms.cost_to_bank.normalize(), "f"),
         "value_to_member": format(terms.value_to_member.normalize(), "f"),
     }
+
+
+def proposal_hash(*, offer_id: str, token: str, channel: str, terms: Mapping[str, str]) -> str:
+    """sha256 of the exact proposal: an approval is valid only for a proposal with this hash."""
+    body = {**terms, "offer_id": offer_id, "token": token, "channel": channel}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

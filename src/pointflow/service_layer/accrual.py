@@ -24,9 +24,10 @@ from pointflow.domain.ids import new_id
 from pointflow.domain.ledger import MemberBalances, plan_accrual, plan_clawback
 from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
 from pointflow.domain.money import CustomerToken, Points
-from pointflow.domain.programme import Programme, expiry_date
+from pointflow.domain.programme import EarnRule, Programme, expiry_date
 from pointflow.domain.reversal import clawback_points
 from pointflow.service_layer.lots import consume
+from pointflow.service_layer.offer_ports import Accrued, NoOffers, OfferHook, programme_with
 from pointflow.service_layer.ports import LedgerSession, LedgerSessions, WriteConflict
 
 _ATTEMPTS = 5
@@ -57,6 +58,7 @@ class LedgerDeps:
     tokenise: Callable[[str], CustomerToken]
     mcc_range: Callable[[str], str | None]
     clock: Callable[[], datetime]
+    offers: OfferHook = field(default_factory=NoOffers)  # next-best offers: earn rules and decisions
 
 
 def ingest(events: Sequence[CanonicalEvent], deps: LedgerDeps, *, actor: str) -> list[Outcome]:
@@ -105,6 +107,7 @@ class _Batch:
     usage: dict[str, dict[tuple[str, str], Decimal]] = field(default_factory=dict)  # by token
     seen: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # key → (hash, canonical)
     touched: set[str] = field(default_factory=set)
+    offer_rules: dict[str, tuple[EarnRule, ...]] = field(default_factory=dict)  # accepted offers, by token
 
     def __post_init__(self) -> None:
         self.now = self.deps.clock()
@@ -119,6 +122,7 @@ class _Batch:
         self.seen.update(self.session.inbox_records([(e.source.system, e.source.id) for e in events]))
         tokens = {self.deps.tokenise(e.customer_id) for e in events}
         self.members.update(self.session.members(tokens))
+        self.offer_rules = self.deps.offers.earn_rules(self.session, tokens, self.now)
         periods = self._period_keys(e.booked_at for e in events if isinstance(e, TransactionPosted))
         for (token, rule_id, period), used in self.session.usage(tokens, periods).items():
             self.usage.setdefault(token, {})[(rule_id, period)] = used
@@ -184,7 +188,9 @@ class _Batch:
 
     def _accrue(self, event: TransactionPosted, digest: str, text: str) -> Outcome:
         member = self._member(event)
-        result = evaluate(self.active.programme, self._earn_input(event, member), self._usage_of(member))
+        programme = programme_with(self.active.programme, self.offer_rules.get(member.token, ()))
+        earn, before = self._earn_input(event, member), member.balances.available
+        result = evaluate(programme, earn, self._usage_of(member))
         inbox_id, accrual_id = self._inbox(event, digest, text), new_id()
         posting_id, lot_id = self._post_accrual(event, member, result.points, accrual_id)
         self._record_usage(member.token, result)
@@ -216,6 +222,10 @@ class _Batch:
             mcc=event.mcc,
             amount=event.money.amount,
             points=result.points,
+        )
+        cause = f"{event.source.system}:{event.source.id}"
+        self.deps.offers.after_accrual(
+            self.session, Accrued.of(member, earn, before, result, cause, self.now, self.actor, programme)
         )
         return Outcome(event.source.id, "accepted", result.points, member.token)
 
