@@ -30,6 +30,7 @@ from pointflow.domain.delivery import Backoff
 from pointflow.domain.events import TransactionType
 from pointflow.governance.identity import Tokeniser
 from pointflow.service_layer.accrual import LedgerDeps
+from pointflow.service_layer.offer_commands import OfferDeps
 from pointflow.service_layer.offer_decisions import OfferEngine
 from pointflow.service_layer.offer_ports import NoModel, NoOffers, OfferHook
 from pointflow.service_layer.ports import Connector
@@ -63,6 +64,15 @@ class Container:
             mcc_range=mcc_range,
             clock=self.clock,
             offers=self.offers,
+        )
+
+    def offer_deps(self) -> OfferDeps:
+        return OfferDeps(
+            sessions=self.sessions,
+            stores=SqlOfferStores(),
+            programme=self.programmes.active,
+            tokenise=self.tokeniser.token,
+            clock=self.clock,
         )
 
     def connector(self, name: str) -> Connector | None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
+from pointflow.adapters.db.offer_tables import offer_bandit
 from pointflow.bootstrap import Container
+from pointflow.service_layer.offer_commands import expire_offers
 from tests.factories import ref, send
 from tests.integration.offer_support import (
     budgets,
@@ -14,6 +17,7 @@ from tests.integration.offer_support import (
     live,
     offer_rows,
     outbox_rows,
+    rows,
     use_offers,
 )
 
@@ -105,3 +109,19 @@ def test_the_contact_policy_holds_back_a_third_offer_in_a_week(container: Contai
     assert actions == ["issued", "issued", "refused"]
     refused = next(d for d in decisions(container, token=token) if d["action"] == "refused")
     assert "already 2 offers this week (at most 2)" in refused["reason"]
+
+
+def test_an_unanswered_offer_becomes_ignored_and_the_bandit_learns_it_once(container: Container) -> None:
+    use_offers(container, live)
+    customer = ref("cust")
+    send(container, deposit(customer))
+    [offer] = offer_rows(container, token=container.tokeniser.token(customer))
+    after = offer["valid_until"] + timedelta(seconds=1)
+    assert (
+        expire_offers(offer["valid_until"] - timedelta(seconds=1), container.offer_deps()).offers_ignored == 0
+    )
+    assert expire_offers(after, container.offer_deps()).offers_ignored == 1
+    assert expire_offers(after, container.offer_deps()).offers_ignored == 0
+    assert offer_rows(container, id=offer["id"])[0]["state"] == "ignored"
+    [stats] = rows(container, offer_bandit, offer_code="deposit-bonus")
+    assert (stats["accepted"], stats["ignored"]) == (0, 1)

@@ -140,3 +140,27 @@ def proposal_hash(*, offer_id: str, token: str, channel: str, terms: Mapping[str
     body = {**terms, "offer_id": offer_id, "token": token, "channel": channel}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class UnknownOffer(DomainError):
+    """No offer with that id (for that member)."""
+
+    title = "Unknown offer"
+
+
+class SelfApproval(DomainError):
+    """Whoever proposed an offer may not approve or reject it."""
+
+    title = "Approver is the proposer"
+
+
+class ProposalChanged(DomainError):
+    """The proposal is not the one the approver saw: its hash differs."""
+
+    title = "Proposal changed"
+
+
+class OfferRefused(DomainError):
+    """A guardrail checked at issue (a campaign budget, a type cap) refused the offer."""
+
+    title = "Offer refused by a guardrail"

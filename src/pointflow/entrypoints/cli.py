@@ -191,7 +191,7 @@ def audit_verify() -> None:
 
 @apikey_app.command("create")
 def apikey_create(
-    role: Annotated[Role, typer.Option(help="ingest, read, redeem or admin")],
+    role: Annotated[Role, typer.Option(help="ingest, read, redeem, marketing or admin")],
     label: Annotated[str, typer.Option(help="Who or what uses the key")] = "",
 ) -> None:
     """Create an API key and print it (it is shown only once)."""

@@ -170,6 +170,15 @@ class SqlOfferStore:
         )
         return [stored_offer(r) for r in self.conn.execute(query)]
 
+    def unanswered(self, as_of: datetime, limit: int) -> list[StoredOffer]:
+        query = (
+            select(offers)
+            .where(offers.c.state == OfferState.ISSUED.value, offers.c.valid_until <= as_of)
+            .order_by(offers.c.valid_until, offers.c.id)
+            .limit(limit)
+        )
+        return [stored_offer(r) for r in self.conn.execute(query)]
+
     def accepted_rules(self, tokens: Collection[str], at: datetime) -> dict[str, list[StoredOffer]]:
         if not tokens:
             return {}
