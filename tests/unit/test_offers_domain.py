@@ -25,6 +25,7 @@ from pointflow.domain.offer_policy import (
     within_budget,
 )
 from pointflow.domain.offer_programme import OfferProgramme, Rollout
+from pointflow.domain.offer_report import shadow_report
 from pointflow.domain.offer_triggers import MemberContext, fired_triggers
 from pointflow.domain.offers import (
     OfferState,
@@ -384,3 +385,30 @@ def test_the_proposal_hash_changes_with_any_term() -> None:
     assert proposal_hash(offer_id="o1", token="t", channel="push", terms=terms) != same
     assert terms["points"] == "500"
     assert "multiplier" not in terms
+
+
+# shadow report
+
+
+def _record(winner: str, baseline: str, *, fallback: str | None = None) -> dict[str, object]:
+    candidates = [
+        {"offer": "a", "expected_cost": 2.0, "p_accept": 0.4, "priority": 1.0},
+        {"offer": "b", "expected_cost": 0.5, "p_accept": 0.2, "priority": 0.3},
+    ]
+    return {
+        "action": "shadow",
+        "explored": 0,
+        "fallback": fallback,
+        "winner": winner,
+        "baseline": baseline,
+        "candidates": candidates,
+    }
+
+
+def test_the_shadow_report_sets_the_ai_beside_the_baseline_and_counts_fallbacks() -> None:
+    report = shadow_report([_record("a", "b"), _record("b", "b"), _record("b", "b", fallback="no model")])
+    assert (report.decisions, report.compared, report.agreed, report.fallbacks) == (3, 2, 1, 1)
+    assert report.ai.expected_cost == pytest.approx(2.5)
+    assert report.baseline.expected_cost == pytest.approx(1.0)
+    assert report.ai.expected_accepts == pytest.approx(0.6)
+    assert report.by_action == {"shadow": 3}

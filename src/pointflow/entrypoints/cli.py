@@ -23,6 +23,7 @@ from pointflow.entrypoints import cli_demo, cli_features, cli_models, cli_report
 from pointflow.entrypoints.cli_clv import clv_app
 from pointflow.entrypoints.cli_decode import decode
 from pointflow.entrypoints.cli_forecast import forecast_app
+from pointflow.entrypoints.cli_offers import offers_app
 from pointflow.entrypoints.cli_outbox import outbox_app
 from pointflow.entrypoints.cli_sim import sim_app
 from pointflow.entrypoints.file_ingest import ingest_files, is_line_format
@@ -48,6 +49,7 @@ for sub, name in (
     (outbox_app, "outbox"),
     (sim_app, "sim"),
     (forecast_app, "forecast"),
+    (offers_app, "offers"),
 ):
     app.add_typer(sub, name=name)
 app.command("demo")(cli_demo.demo)

@@ -3,6 +3,8 @@ decision record told in words a compliance officer can read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -66,3 +68,15 @@ def _candidate_words(candidate: dict[str, Any]) -> str:
     if not candidate["eligible"]:
         return f"{candidate['offer']} not eligible ({candidate['reason']})"
     return f"{candidate['offer']} priority {candidate['priority']:.3f} ({candidate['reason']})"
+
+
+def decision_records(conn: Connection, *, since: datetime, until: datetime) -> Iterator[dict[str, Any]]:
+    """Decision records made in [since, until), oldest first, streamed."""
+    query = (
+        select(offer_decisions)
+        .where(offer_decisions.c.at >= since, offer_decisions.c.at < until)
+        .order_by(offer_decisions.c.at)
+        .execution_options(yield_per=1000)
+    )
+    for row in conn.execute(query):
+        yield dict(row._mapping)
