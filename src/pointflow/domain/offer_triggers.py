@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from pointflow.domain.conditions import classifier, compile_condition, kind_of
+from pointflow.domain.conditions import Classifier, CompiledCondition, classifier, compile_condition, kind_of
 from pointflow.domain.earning import EarnInput
 from pointflow.domain.offer_programme import Trigger
 from pointflow.domain.programme import Programme
@@ -65,12 +66,41 @@ def _reason(programme: Programme, trigger: Trigger, ctx: MemberContext, tx: Earn
     return next(_state_reasons(trigger, ctx), None)
 
 
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    classifier: Classifier
+    conditions: dict[str, CompiledCondition]  # by transaction trigger id
+
+
+_CACHE: dict[int, tuple[weakref.ref[Programme], _Compiled]] = {}
+
+
+def _compiled(programme: Programme) -> _Compiled:
+    """The programme's classifier and trigger conditions, compiled once per programme object."""
+    key = id(programme)
+    found = _CACHE.get(key)
+    if found is not None and found[0]() is programme:
+        return found[1]
+    triggers = programme.offers.triggers if programme.offers else ()
+    compiled = _Compiled(
+        classifier(programme),
+        {t.id: compile_condition(t.when, programme.home_country) for t in triggers if t.when is not None},
+    )
+    _CACHE[key] = (weakref.ref(programme, lambda _: _CACHE.pop(key, None)), compiled)
+    return compiled
+
+
+def mcc_categories(programme: Programme) -> Mapping[str, frozenset[str]]:
+    """The programme's categories by MCC (compiled once per programme)."""
+    return _compiled(programme).classifier.mcc_categories
+
+
 def _on_transaction(programme: Programme, trigger: Trigger, ctx: MemberContext, tx: EarnInput) -> str | None:
     if trigger.kind == "category_pattern":
         return _pattern(programme, trigger, ctx, tx)
-    assert trigger.when is not None
-    facts = classifier(programme).facts(kind_of(tx))
-    resolved = compile_condition(trigger.when, programme.home_country).resolve(facts)
+    compiled = _compiled(programme)
+    facts = compiled.classifier.facts(kind_of(tx))
+    resolved = compiled.conditions[trigger.id].resolve(facts)
     if resolved.failure(tx.amount) is not None:
         return None
     return f"qualifying transaction: {resolved.explain(tx.amount)}"
@@ -78,7 +108,7 @@ def _on_transaction(programme: Programme, trigger: Trigger, ctx: MemberContext, 
 
 def _pattern(programme: Programme, trigger: Trigger, ctx: MemberContext, tx: EarnInput) -> str | None:
     assert trigger.category is not None
-    facts = classifier(programme).facts(kind_of(tx))
+    facts = _compiled(programme).classifier.facts(kind_of(tx))
     count = ctx.category_counts.get(trigger.id, 0)
     if trigger.category not in facts.categories or count != trigger.min_count:
         return None  # fires once, when the pattern completes, not on every later purchase

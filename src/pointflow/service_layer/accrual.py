@@ -225,7 +225,8 @@ class _Batch:
         )
         cause = f"{event.source.system}:{event.source.id}"
         self.deps.offers.after_accrual(
-            self.session, Accrued.of(member, earn, before, result, cause, self.now, self.actor, programme)
+            self.session,
+            Accrued.of(member, earn, before, result, cause, self.now, self.actor, self.active.programme),
         )
         return Outcome(event.source.id, "accepted", result.points, member.token)
 

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pointflow.domain.arbitration import Choice, Estimate, Inputs, Scored, arbitrate, candidates
-from pointflow.domain.conditions import classifier
 from pointflow.domain.ids import new_id
 from pointflow.domain.money import to_units
 from pointflow.domain.offer_policy import (
@@ -20,7 +19,7 @@ from pointflow.domain.offer_policy import (
     rollout_action,
 )
 from pointflow.domain.offer_programme import OfferDefinition, OfferProgramme
-from pointflow.domain.offer_triggers import Fired, MemberContext, fired_triggers
+from pointflow.domain.offer_triggers import Fired, MemberContext, fired_triggers, mcc_categories
 from pointflow.domain.offers import OfferState, proposal_hash, proposal_terms, terms_of
 from pointflow.domain.programme import EarnRule
 from pointflow.service_layer.offer_issue import issue_offer, offer_rules
@@ -81,7 +80,7 @@ def _pattern_counts(accrued: Accrued, store: OfferStore) -> dict[str, int]:
     offers = accrued.programme.offers
     assert offers is not None
     patterns = [t for t in offers.triggers if t.kind == "category_pattern"]
-    known = classifier(accrued.programme).mcc_categories
+    known = mcc_categories(accrued.programme)
     mine = known.get(accrued.transaction.mcc or "", frozenset())
     patterns = [t for t in patterns if t.category in mine]
     if not patterns:
