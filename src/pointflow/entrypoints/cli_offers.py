@@ -14,6 +14,8 @@ from pointflow.adapters.db import offer_views
 from pointflow.bootstrap import bootstrap
 from pointflow.domain.offer_report import ShadowReport, shadow_report
 from pointflow.service_layer.offer_commands import expire_offers
+from pointflow.service_layer.offer_decisions import OfferEngine
+from pointflow.service_layer.offer_jobs import run_offer_triggers
 
 offers_app = typer.Typer(help="Next-best offers: shadow report and jobs.", no_args_is_help=True)
 out = Console()
@@ -77,3 +79,23 @@ def expire(
     finally:
         container.close()
     print(json.dumps({"as_of": moment.isoformat(), **result.as_dict()}))
+
+
+@offers_app.command("run")
+def run(
+    as_of: Annotated[str, typer.Option(help="YYYY-MM-DD; the job decides once per member and date")],
+) -> None:
+    """Evaluate anniversaries, score crossings, expiring points and schedules for every member."""
+    container = bootstrap()
+    try:
+        if not isinstance(container.offers, OfferEngine):
+            raise typer.BadParameter("offers are switched off in this deployment")
+        result = run_offer_triggers(
+            date.fromisoformat(as_of),
+            sessions=container.sessions,
+            engine=container.offers,
+            programme=lambda: container.programmes.active().programme,
+        )
+    finally:
+        container.close()
+    print(json.dumps(result.as_dict()))

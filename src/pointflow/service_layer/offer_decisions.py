@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pointflow.domain.arbitration import Choice, Estimate, Inputs, Scored, arbitrate, candidates
@@ -56,12 +56,27 @@ class OfferEngine:
                 state=OfferState.REDEEMED,
                 responded_at=accrued.at,
             )
-        context = _quick_context(accrued, store)
+        self._decide(store, session, accrued, _quick_context(accrued, store))
+
+    def on_schedule(
+        self, session: LedgerSession, accrued: Accrued, expiring: tuple[tuple[date, int], ...]
+    ) -> None:
+        """Decide for a member outside a transaction: anniversaries, scores, expiring points, schedules."""
+        if accrued.programme.offers is not None:
+            store = self.stores.open(session)
+            quick = replace(_quick_context(accrued, store), expiring=expiring)
+            self._decide(store, session, accrued, _full_context(quick, store, self.model, accrued))
+
+    def _decide(
+        self, store: OfferStore, session: LedgerSession, accrued: Accrued, context: MemberContext
+    ) -> None:
+        """Fire the triggers on `context`; read the rest of the member only when one fires."""
+        offers = accrued.programme.offers
+        assert offers is not None
         fired = fired_triggers(accrued.programme, context, accrued.transaction)
         if fired:
-            _Decision(
-                self, session, store, accrued, offers, _full_context(context, store, self.model, accrued)
-            ).run(fired)
+            full = context if context.joined_on else _full_context(context, store, self.model, accrued)
+            _Decision(self, session, store, accrued, offers, full).run(fired)
 
 
 def _quick_context(accrued: Accrued, store: OfferStore) -> MemberContext:
@@ -81,6 +96,8 @@ def _pattern_counts(accrued: Accrued, store: OfferStore) -> dict[str, int]:
     assert offers is not None
     patterns = [t for t in offers.triggers if t.kind == "category_pattern"]
     known = mcc_categories(accrued.programme)
+    if accrued.transaction is None:
+        return {}
     mine = known.get(accrued.transaction.mcc or "", frozenset())
     patterns = [t for t in patterns if t.category in mine]
     if not patterns:

@@ -74,6 +74,13 @@ class OfferStore(Protocol):
         ...
 
     def accepted_rules(self, tokens: Collection[str], at: datetime) -> dict[str, list[StoredOffer]]: ...
+    def member_page(self, *, after: str, limit: int) -> list[str]:
+        """Member tokens after `after`, in token order."""
+        ...
+
+    def decided(self, tokens: Collection[str], cause: str) -> set[str]:
+        """The tokens among `tokens` that already have a decision with this cause."""
+        ...
 
 
 class OfferStores(Protocol):
@@ -109,11 +116,11 @@ class NoModel:
 
 @dataclass(frozen=True, slots=True)
 class Accrued:
-    """One accepted transaction, as the offers decisioning sees it (a token, never a customer id)."""
+    """One accepted transaction, or a scheduled look at a member (no transaction), as decisioning sees it."""
 
     token: str
     tier: str
-    transaction: EarnInput
+    transaction: EarnInput | None
     points_before: int
     points_after: int
     applied_rules: tuple[str, ...]

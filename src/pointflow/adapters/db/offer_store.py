@@ -193,6 +193,16 @@ class SqlOfferStore:
             found.setdefault(row.token, []).append(stored_offer(row))
         return found
 
+    def member_page(self, *, after: str, limit: int) -> list[str]:
+        query = select(members.c.token).where(members.c.token > after).order_by(members.c.token).limit(limit)
+        return list(self.conn.execute(query).scalars())
+
+    def decided(self, tokens: Collection[str], cause: str) -> set[str]:
+        query = select(offer_decisions.c.token).where(
+            offer_decisions.c.token.in_(list(tokens)), offer_decisions.c.cause == cause
+        )
+        return set(self.conn.execute(query).scalars())
+
 
 class SqlOfferStores:
     """Opens the offers store over a SQL ledger session's connection."""
