@@ -125,3 +125,19 @@ def test_an_unanswered_offer_becomes_ignored_and_the_bandit_learns_it_once(conta
     assert offer_rows(container, id=offer["id"])[0]["state"] == "ignored"
     [stats] = rows(container, offer_bandit, offer_code="deposit-bonus")
     assert (stats["accepted"], stats["ignored"]) == (0, 1)
+
+
+def test_an_offer_far_above_the_segments_norm_waits_for_approval(container: Container) -> None:
+    use_offers(container, live)
+    send(container, *(deposit(ref("cust")) for _ in range(20)))  # 20 offers worth 5 each: the norm is 5
+
+    def generous(offers: dict[str, Any]) -> None:
+        live(offers)
+        offers["catalogue"][0]["value_to_member"] = "16"  # deposit-bonus, more than 3 x 5
+
+    use_offers(container, generous)
+    customer = ref("cust")
+    send(container, deposit(customer))
+    [offer] = offer_rows(container, token=container.tokeniser.token(customer))
+    assert offer["state"] == "pending_approval"
+    assert offer["approval_reasons"] == ["anomalous: value 16 is over 3.0× the segment's norm 5.00"]

@@ -224,10 +224,8 @@ class _Batch:
             points=result.points,
         )
         cause = f"{event.source.system}:{event.source.id}"
-        self.deps.offers.after_accrual(
-            self.session,
-            Accrued.of(member, earn, before, result, cause, self.now, self.actor, self.active.programme),
-        )
+        offered = Accrued.of(member, earn, before, result, cause, self.now, self.actor, self.active.programme)
+        self.deps.offers.after_accrual(self.session, offered)
         return Outcome(event.source.id, "accepted", result.points, member.token)
 
     def _earn_input(self, event: TransactionPosted, member: Member) -> EarnInput:

@@ -27,6 +27,7 @@ from pointflow.service_layer.offer_ports import AcceptanceModel, Accrued, OfferS
 from pointflow.service_layer.ports import LedgerSession
 
 DEFAULT_SEGMENT = "all"
+NORM_WINDOW = timedelta(days=90)  # a segment's norm: the mean value of offers issued to it in this window
 
 
 @dataclass
@@ -186,7 +187,7 @@ class _Decision:
             offer,
             self.offers.approval,
             confidence=estimate.confidence if estimate else None,
-            segment_norm=None,
+            segment_norm=self.store.segment_norm(self.context.segment or DEFAULT_SEGMENT, at - NORM_WINDOW),
         )
         row = _offer_row(offer, self.context, channel, at, self.accrued.actor, reasons, self.record["id"])
         if reasons:
@@ -307,6 +308,7 @@ def _offer_row(
         ),
         "expected_points": offer.expected_points,
         "cost_units": to_units(offer.cost_to_bank),
+        "value_units": to_units(offer.value_to_member),
         "approval_reasons": reasons,
         "proposed_at": at,
         "proposed_by": actor,

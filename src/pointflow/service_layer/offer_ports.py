@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from pointflow.domain.arbitration import Estimate, Posterior
@@ -65,6 +66,10 @@ class OfferStore(Protocol):
     def offer(self, offer_id: str, *, lock: bool) -> StoredOffer | None: ...
     def update_offer(self, offer_id: str, *, expected_state: str, **values: Any) -> bool:
         """Change an offer only if it is still in `expected_state`; False when another change came first."""
+        ...
+
+    def segment_norm(self, segment: str, since: datetime) -> Decimal | None:
+        """Mean value to the member of offers issued to the segment since then; None with too few."""
         ...
 
     def learn(self, offer_code: str, segment: str, *, accepted: int, ignored: int) -> None: ...

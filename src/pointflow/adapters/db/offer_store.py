@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
@@ -25,11 +26,13 @@ from pointflow.adapters.db.offer_tables import (
 )
 from pointflow.adapters.db.tables import member_activity_days, members
 from pointflow.domain.arbitration import Posterior
+from pointflow.domain.money import UNITS_PER_MAJOR
 from pointflow.domain.offer_policy import Contact
 from pointflow.domain.offers import OPEN_STATES, OfferState
 from pointflow.service_layer.offer_ports import StoredOffer
 from pointflow.service_layer.ports import LedgerSession
 
+NORM_MIN_OFFERS = 20  # fewer issued offers than this make no norm
 _RULE_STATES = (OfferState.ACCEPTED.value, OfferState.REDEEMED.value)
 
 
@@ -150,6 +153,16 @@ class SqlOfferStore:
         query = update(offers).where(offers.c.id == offer_id, offers.c.state == str(expected_state))
         clean = {k: (v.value if isinstance(v, OfferState) else v) for k, v in values.items()}
         return self.conn.execute(query.values(**clean)).rowcount == 1
+
+    def segment_norm(self, segment: str, since: datetime) -> Decimal | None:
+        query = select(func.count(), func.sum(offers.c.value_units)).where(
+            offers.c.segment == segment, offers.c.issued_at >= since
+        )
+        count, total = self.conn.execute(query).one()
+        if count < NORM_MIN_OFFERS:
+            return None
+        mean: Decimal = Decimal(int(total)) / int(count) / UNITS_PER_MAJOR
+        return mean.quantize(Decimal("0.01"))
 
     def learn(self, offer_code: str, segment: str, *, accepted: int, ignored: int) -> None:
         row = {"offer_code": offer_code, "segment": segment, "accepted": 0, "ignored": 0}

@@ -22,6 +22,7 @@ offers = Table(
     Column("proposal_hash", String(64), nullable=False),
     Column("expected_points", BigInteger, nullable=False),
     Column("cost_units", BigInteger, nullable=False),  # money in ten-thousandths (domain.money.to_units)
+    Column("value_units", BigInteger, nullable=False),  # value to the member, likewise
     Column("approval_reasons", JSON, nullable=False),
     Column("proposed_at", TS, nullable=False),
     Column("proposed_by", String(128), nullable=False),
@@ -36,6 +37,7 @@ offers = Table(
     Column("segment", String(64), nullable=False),
     Index("ix_offers_token_state", "token", "state"),
     Index("ix_offers_state_due", "state", "approval_due"),
+    Index("ix_offers_segment_issued", "segment", "issued_at"),
 )
 
 offer_decisions = Table(

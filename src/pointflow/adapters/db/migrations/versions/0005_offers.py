@@ -71,6 +71,7 @@ def _offers() -> None:
         sa.Column("proposal_hash", sa.String(64), nullable=False),
         sa.Column("expected_points", sa.BigInteger(), nullable=False),
         sa.Column("cost_units", sa.BigInteger(), nullable=False),
+        sa.Column("value_units", sa.BigInteger(), nullable=False),
         sa.Column("approval_reasons", sa.JSON(), nullable=False),
         sa.Column("proposed_at", TS, nullable=False),
         sa.Column("proposed_by", sa.String(128), nullable=False),
@@ -87,6 +88,7 @@ def _offers() -> None:
     )
     op.create_index("ix_offers_token_state", "offers", ["token", "state"])
     op.create_index("ix_offers_state_due", "offers", ["state", "approval_due"])
+    op.create_index("ix_offers_segment_issued", "offers", ["segment", "issued_at"])
 
 
 def _decisions() -> None:
@@ -119,6 +121,7 @@ def downgrade() -> None:
         op.drop_table(table)
     op.drop_index("ix_offer_decisions_token", table_name="offer_decisions")
     op.drop_table("offer_decisions")
+    op.drop_index("ix_offers_segment_issued", table_name="offers")
     op.drop_index("ix_offers_state_due", table_name="offers")
     op.drop_index("ix_offers_token_state", table_name="offers")
     op.drop_table("offers")
