@@ -165,3 +165,27 @@ def test_an_accepted_multiplier_offer_raises_the_next_grocery_purchase(
     decision = client.get(f"/v1/members/{customer}/decisions/{offer['decision_id']}", headers=reader).json()
     assert "loan-repayment" in decision["in_words"]
     assert "rule-based offer used" in decision["in_words"]
+
+
+def test_an_offer_past_its_validity_cannot_be_accepted(
+    client: TestClient, container: Container, clock: Clock
+) -> None:
+    use_offers(container, live)
+    customer = ref("cust")
+    assert (
+        client.post(
+            "/v1/events/generic", json=deposit(customer), headers=key(container, Role.INGEST)
+        ).status_code
+        == 202
+    )
+    [offer] = offer_rows(container, token=container.tokeniser.token(customer))
+    clock.advance(days=31)
+    late = client.post(
+        f"/v1/members/{customer}/offers/{offer['id']}/accept", headers=key(container, Role.REDEEM)
+    )
+    assert late.status_code == 409
+    assert late.json()["detail"] == "an offer that is expired cannot become accepted"
+    other = client.post(
+        f"/v1/members/{ref('cust')}/offers/{offer['id']}/accept", headers=key(container, Role.REDEEM)
+    )
+    assert (other.status_code, other.json()["field"]) == (404, "offer_id")

@@ -85,7 +85,9 @@ def accept(customer_id: str, offer_id: str, deps: OfferDeps, *, actor: str) -> S
             raise UnknownOffer(f"no offer {offer_id} for this member", field="offer_id")
         if offer.state == OfferState.ACCEPTED.value:
             return offer  # accepting twice has the effect of accepting once
-        if offer.state != OfferState.ISSUED.value or offer.valid_until <= now:
+        if offer.state == OfferState.ISSUED.value and offer.valid_until <= now:
+            raise OfferStateError(OfferState.EXPIRED, OfferState.ACCEPTED)
+        if offer.state != OfferState.ISSUED.value:
             raise OfferStateError(OfferState(offer.state), OfferState.ACCEPTED)
         store.update_offer(
             offer.id,

@@ -151,7 +151,7 @@ class _Decision:
             self.store.posteriors(segment, codes),
         )
         choice = arbitrate(inputs, self.engine.rng)
-        self.record = _record(self.accrued, fired, choice, estimates)
+        self.record = _record(self.accrued, fired, choice, estimates) | {"rollout": self.offers.rollout.mode}
         if choice.winner is None:
             self._finish("none", "no eligible offer with a positive priority")
             return
