@@ -20,6 +20,7 @@ from pointflow.adapters.db.engine import Database, connect
 from pointflow.adapters.db.ledger_session import SqlLedgerSessions
 from pointflow.adapters.db.message_store import SqlMessages
 from pointflow.adapters.db.migrate import upgrade
+from pointflow.adapters.db.offer_store import SqlOfferStores
 from pointflow.adapters.db.outbox_store import SqlOutbox
 from pointflow.adapters.db.programme_store import NoProgramme, ProgrammeStore
 from pointflow.adapters.db.quarantine_store import SqlQuarantine
@@ -38,6 +39,9 @@ from pointflow.governance.identity import Tokeniser
 from pointflow.intelligence.messages.compose import Rewriter
 from pointflow.service_layer.accrual import LedgerDeps
 from pointflow.service_layer.notify import Channel, Notifier, RoutingReceiver
+from pointflow.service_layer.offer_commands import OfferDeps
+from pointflow.service_layer.offer_decisions import OfferEngine
+from pointflow.service_layer.offer_ports import NoModel, NoOffers, OfferHook
 from pointflow.service_layer.ports import Connector, MemberScoring
 
 Clock = Callable[[], datetime]
@@ -61,6 +65,7 @@ class Container:
     clock: Clock
     messages: SqlMessages
     scoring: MemberScoring | None = None
+    offers: OfferHook = field(default_factory=NoOffers)
 
     def ledger_deps(self) -> LedgerDeps:
         return LedgerDeps(
@@ -70,6 +75,16 @@ class Container:
             mcc_range=mcc_range,
             clock=self.clock,
             scoring=self.scoring,
+            offers=self.offers,
+        )
+
+    def offer_deps(self) -> OfferDeps:
+        return OfferDeps(
+            sessions=self.sessions,
+            stores=SqlOfferStores(),
+            programme=self.programmes.active,
+            tokenise=self.tokeniser.token,
+            clock=self.clock,
         )
 
     def connector(self, name: str) -> Connector | None:
@@ -187,6 +202,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
         clock=clock,
         messages=SqlMessages(db),
         scoring=load_scoring(settings.model_registry_dir),  # the champion, loaded once
+        offers=OfferEngine(SqlOfferStores(), NoModel()),
     )
     _ensure_programme(container)
     return container

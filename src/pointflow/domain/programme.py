@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -33,6 +33,9 @@ from pointflow.domain.expiry import add_months as add_months
 from pointflow.domain.expiry import expiry_date as expiry_date
 from pointflow.domain.message_config import MessagesConfig
 from pointflow.domain.money import Mcc, check_currency
+
+if TYPE_CHECKING:
+    from pointflow.domain.offer_programme import OfferProgramme
 
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
@@ -276,6 +279,7 @@ class Programme(_Model):
     rewards: tuple[Reward, ...] = ()
     limits: Limits = Field(default_factory=Limits)
     messages: MessagesConfig = Field(default_factory=MessagesConfig)
+    offers: OfferProgramme | None = None  # next-best offers (domain/offer_programme.py)
 
     @field_validator("currency")
     @classmethod
@@ -286,6 +290,8 @@ class Programme(_Model):
     def _cross_references(self) -> Programme:
         errors = [*_duplicate_ids(self), *_tier_errors(self.tiers), *_reference_errors(self)]
         errors += _sum_mode_errors(self)
+        if self.offers is not None:
+            errors += self.offers.reference_errors(set(self.categories), {r.id for r in self.rewards})
         if errors:
             raise ProgrammeInvalid(errors)
         return self
@@ -379,3 +385,7 @@ def _field_errors(exc: ValidationError) -> Iterator[FieldError]:
                 yield ".".join(part for part in (prefix, path) if part) or "<root>", reason
         else:
             yield prefix or "<root>", error["msg"].removeprefix("Value error, ")
+
+
+# The offers section refers to Condition above; it rebuilds Programme once it is defined.
+import pointflow.domain.offer_programme  # noqa: E402, F401

@@ -23,6 +23,7 @@ from pointflow.entrypoints import cli_demo, cli_features, cli_models, cli_report
 from pointflow.entrypoints.cli_clv import clv_app
 from pointflow.entrypoints.cli_decode import decode
 from pointflow.entrypoints.cli_forecast import forecast_app
+from pointflow.entrypoints.cli_offers import offers_app
 from pointflow.entrypoints.cli_outbox import outbox_app
 from pointflow.entrypoints.cli_sim import sim_app
 from pointflow.entrypoints.file_ingest import ingest_files, is_line_format
@@ -49,6 +50,7 @@ for sub, name in (
     (outbox_app, "outbox"),
     (sim_app, "sim"),
     (forecast_app, "forecast"),
+    (offers_app, "offers"),
 ):
     app.add_typer(sub, name=name)
 app.command("demo")(cli_demo.demo)
@@ -192,7 +194,7 @@ def audit_verify() -> None:
 
 @apikey_app.command("create")
 def apikey_create(
-    role: Annotated[Role, typer.Option(help="ingest, read, redeem or admin")],
+    role: Annotated[Role, typer.Option(help="ingest, read, redeem, marketing or admin")],
     label: Annotated[str, typer.Option(help="Who or what uses the key")] = "",
 ) -> None:
     """Create an API key and print it (it is shown only once)."""

@@ -24,9 +24,10 @@ from pointflow.domain.ids import new_id
 from pointflow.domain.ledger import MemberBalances, plan_accrual, plan_clawback
 from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
 from pointflow.domain.money import CustomerToken, Points
-from pointflow.domain.programme import Programme, expiry_date
+from pointflow.domain.programme import EarnRule, Programme, expiry_date
 from pointflow.domain.reversal import clawback_points
 from pointflow.service_layer.lots import consume
+from pointflow.service_layer.offer_ports import Accrued, NoOffers, OfferHook, programme_with
 from pointflow.service_layer.ports import LedgerSession, LedgerSessions, MemberScoring, Touched, WriteConflict
 
 _ATTEMPTS = 5
@@ -58,6 +59,7 @@ class LedgerDeps:
     mcc_range: Callable[[str], str | None]
     clock: Callable[[], datetime]
     scoring: MemberScoring | None = None  # scores the group's members at its end (decision 0009)
+    offers: OfferHook = field(default_factory=NoOffers)  # next-best offers: earn rules and decisions
 
 
 def ingest(events: Sequence[CanonicalEvent], deps: LedgerDeps, *, actor: str) -> list[Outcome]:
@@ -107,6 +109,7 @@ class _Batch:
     seen: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # key → (hash, canonical)
     touched: set[str] = field(default_factory=set)
     latest: dict[str, CanonicalEvent] = field(default_factory=dict)  # by token: the latest booked, to score
+    offer_rules: dict[str, tuple[EarnRule, ...]] = field(default_factory=dict)  # accepted offers, by token
 
     def __post_init__(self) -> None:
         self.now = self.deps.clock()
@@ -131,6 +134,7 @@ class _Batch:
         self.seen.update(self.session.inbox_records([(e.source.system, e.source.id) for e in events]))
         tokens = {self.deps.tokenise(e.customer_id) for e in events}
         self.members.update(self.session.members(tokens))
+        self.offer_rules = self.deps.offers.earn_rules(self.session, tokens, self.now)
         periods = self._period_keys(e.booked_at for e in events if isinstance(e, TransactionPosted))
         for (token, rule_id, period), used in self.session.usage(tokens, periods).items():
             self.usage.setdefault(token, {})[(rule_id, period)] = used
@@ -202,7 +206,9 @@ class _Batch:
 
     def _accrue(self, event: TransactionPosted, digest: str, text: str) -> Outcome:
         member = self._member(event)
-        result = evaluate(self.active.programme, self._earn_input(event, member), self._usage_of(member))
+        programme = programme_with(self.active.programme, self.offer_rules.get(member.token, ()))
+        earn, before = self._earn_input(event, member), member.balances.available
+        result = evaluate(programme, earn, self._usage_of(member))
         inbox_id, accrual_id = self._inbox(event, digest, text), new_id()
         posting_id, lot_id = self._post_accrual(event, member, result.points, accrual_id)
         self._record_usage(member.token, result)
@@ -235,6 +241,9 @@ class _Batch:
             amount=event.money.amount,
             points=result.points,
         )
+        cause = f"{event.source.system}:{event.source.id}"
+        offered = Accrued.of(member, earn, before, result, cause, self.now, self.actor, self.active.programme)
+        self.deps.offers.after_accrual(self.session, offered)
         return Outcome(event.source.id, "accepted", result.points, member.token)
 
     def _earn_input(self, event: TransactionPosted, member: Member) -> EarnInput:

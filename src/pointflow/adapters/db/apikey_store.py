@@ -21,6 +21,7 @@ class Role(StrEnum):
     READ = "read"
     REDEEM = "redeem"
     ADMIN = "admin"
+    MARKETING = "marketing"  # approves or rejects offers that wait for a person
 
 
 @dataclass(frozen=True, slots=True)

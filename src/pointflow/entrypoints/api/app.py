@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pointflow.bootstrap import Container
-from pointflow.entrypoints.api import events, members, ops, problems
+from pointflow.entrypoints.api import events, members, offers, ops, problems
 from pointflow.entrypoints.api.batching import IngestBatcher, Process
 from pointflow.entrypoints.api.metrics import Metrics
 from pointflow.service_layer.ingress import ItemResult, receive
@@ -39,6 +39,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(events.router)
     app.include_router(members.router)
+    app.include_router(offers.router)
 
     app.add_middleware(TimingMiddleware, metrics=app.state.metrics)
     return app

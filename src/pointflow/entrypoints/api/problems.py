@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pointflow.adapters.db.programme_store import NoProgramme
 from pointflow.domain import errors
+from pointflow.domain import offers as offer_errors
 from pointflow.service_layer.ports import WriteConflict
 
 PROBLEM_JSON = "application/problem+json"
@@ -23,6 +24,11 @@ _STATUS: dict[type[errors.DomainError], int] = {
     errors.UnknownReward: 422,
     errors.UnknownTransaction: 404,
     errors.UnbalancedPosting: 422,
+    offer_errors.UnknownOffer: 404,
+    offer_errors.OfferStateError: 409,
+    offer_errors.SelfApproval: 403,
+    offer_errors.ProposalChanged: 409,
+    offer_errors.OfferRefused: 409,
 }
 
 

@@ -1,0 +1,182 @@
+"""The ports next-best offers need: their store inside the ledger's transaction, and the acceptance model."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from pointflow.domain.arbitration import Estimate, Posterior
+from pointflow.domain.earning import EarnInput, EarnResult
+from pointflow.domain.members import Member
+from pointflow.domain.offer_policy import Contact
+from pointflow.domain.offer_programme import OfferDefinition
+from pointflow.domain.programme import EarnRule, Programme
+from pointflow.service_layer.ports import LedgerSession
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOffer:
+    id: str
+    token: str
+    decision_id: str
+    offer_code: str
+    kind: str
+    campaign: str
+    channel: str
+    state: str
+    terms: Mapping[str, str]
+    proposal_hash: str
+    expected_points: int
+    cost_units: int
+    approval_reasons: Sequence[str]
+    proposed_by: str
+    approval_due: datetime | None
+    valid_from: datetime
+    valid_until: datetime
+    segment: str
+
+
+class OfferStore(Protocol):
+    """Offers inside one database transaction; every write is part of that transaction."""
+
+    def joined_on(self, token: str) -> date | None: ...
+    def open_offer_points(self, token: str) -> int: ...
+    def contacts(self, token: str, since: datetime) -> list[Contact]: ...
+    def suppressed_by(self, token: str) -> tuple[str, ...]: ...
+    def activity(self, token: str, since: date) -> list[tuple[date, str, int]]:
+        """(day, MCC, transactions) of the member's stored activity since `since`."""
+        ...
+
+    def posteriors(self, segment: str, codes: Collection[str]) -> dict[str, Posterior]: ...
+    def reserve_budget(
+        self, campaign: str, *, points: int, units: int, budget_points: int, budget_units: int
+    ) -> bool:
+        """Add to the campaign's spent counters only if they stay within budget (atomic, row-locked)."""
+        ...
+
+    def count_issue(self, kind: str, period_key: str, most: int | None) -> bool:
+        """Count one more offer of `kind` in the period only if that stays at or below `most`."""
+        ...
+
+    def add_offer(self, row: Mapping[str, Any]) -> None: ...
+    def add_decision(self, row: Mapping[str, Any]) -> None: ...
+    def offer(self, offer_id: str, *, lock: bool) -> StoredOffer | None: ...
+    def update_offer(self, offer_id: str, *, expected_state: str, **values: Any) -> bool:
+        """Change an offer only if it is still in `expected_state`; False when another change came first."""
+        ...
+
+    def segment_norm(self, segment: str, since: datetime) -> Decimal | None:
+        """Mean value to the member of offers issued to the segment since then; None with too few."""
+        ...
+
+    def learn(self, offer_code: str, segment: str, *, accepted: int, ignored: int) -> None: ...
+    def due_approvals(self, as_of: datetime, limit: int) -> list[StoredOffer]: ...
+    def unanswered(self, as_of: datetime, limit: int) -> list[StoredOffer]:
+        """Issued offers whose validity ended by `as_of` without an answer."""
+        ...
+
+    def accepted_rules(self, tokens: Collection[str], at: datetime) -> dict[str, list[StoredOffer]]: ...
+    def member_page(self, *, after: str, limit: int) -> list[str]:
+        """Member tokens after `after`, in token order."""
+        ...
+
+    def decided(self, tokens: Collection[str], cause: str) -> set[str]:
+        """The tokens among `tokens` that already have a decision with this cause."""
+        ...
+
+
+class OfferStores(Protocol):
+    def open(self, session: LedgerSession) -> OfferStore:
+        """The offer store over the ledger session's own transaction."""
+        ...
+
+
+class AcceptanceModel(Protocol):
+    """P(accept) per member and offer with a confidence, the member's churn score and segment.
+
+    None means the model cannot say; the rule-based offer is then used and the decision record says so.
+    (The member_scores table of the scoring work plugs in here once merged.)
+    """
+
+    def estimate(self, token: str, offer: OfferDefinition) -> Estimate | None: ...
+    def churn(self, token: str) -> float | None: ...
+    def segment(self, token: str) -> str | None: ...
+
+
+class NoModel:
+    """No acceptance model deployed: every decision takes the rule-based offer and records why."""
+
+    def estimate(self, token: str, offer: OfferDefinition) -> Estimate | None:  # noqa: ARG002
+        return None
+
+    def churn(self, token: str) -> float | None:  # noqa: ARG002
+        return None
+
+    def segment(self, token: str) -> str | None:  # noqa: ARG002
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Accrued:
+    """One accepted transaction, or a scheduled look at a member (no transaction), as decisioning sees it."""
+
+    token: str
+    tier: str
+    transaction: EarnInput | None
+    points_before: int
+    points_after: int
+    applied_rules: tuple[str, ...]
+    cause: str  # source system and id
+    at: datetime
+    actor: str
+    programme: Programme
+
+    @classmethod
+    def of(
+        cls,
+        member: Member,
+        transaction: EarnInput,
+        points_before: int,
+        result: EarnResult,
+        cause: str,
+        at: datetime,
+        actor: str,
+        programme: Programme,
+    ) -> Accrued:
+        applied = tuple(line.rule_id for line in result.lines if line.outcome in ("applied", "capped"))
+        after = member.balances.available
+        return cls(
+            member.token, member.tier, transaction, points_before, after, applied, cause, at, actor, programme
+        )
+
+
+def programme_with(programme: Programme, rules: tuple[EarnRule, ...]) -> Programme:
+    """The programme plus a member's temporary earn rules from accepted offers."""
+    return programme.model_copy(update={"rules": (*programme.rules, *rules)}) if rules else programme
+
+
+class OfferHook(Protocol):
+    """What the accrual commit group asks of offers: members' temporary earn rules, and decisions."""
+
+    def earn_rules(
+        self, session: LedgerSession, tokens: Collection[str], at: datetime
+    ) -> dict[str, tuple[EarnRule, ...]]: ...
+    def after_accrual(self, session: LedgerSession, accrued: Accrued) -> None: ...
+
+
+class NoOffers:
+    """Offers switched off: no temporary earn rules, no decisions."""
+
+    def earn_rules(
+        self,
+        session: LedgerSession,  # noqa: ARG002
+        tokens: Collection[str],  # noqa: ARG002
+        at: datetime,  # noqa: ARG002
+    ) -> dict[str, tuple[EarnRule, ...]]:
+        return {}
+
+    def after_accrual(self, session: LedgerSession, accrued: Accrued) -> None:
+        pass
