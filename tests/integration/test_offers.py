@@ -141,3 +141,40 @@ def test_an_offer_far_above_the_segments_norm_waits_for_approval(container: Cont
     [offer] = offer_rows(container, token=container.tokeniser.token(customer))
     assert offer["state"] == "pending_approval"
     assert offer["approval_reasons"] == ["anomalous: value 16 is over 3.0× the segment's norm 5.00"]
+
+
+def _grocery(customer_id: str, day: int) -> dict[str, Any]:
+    return {
+        "event_type": "transaction.posted",
+        "transaction_id": ref("groc"),
+        "account_id": "acc_" + customer_id,
+        "customer_id": customer_id,
+        "amount": "40.00",
+        "currency": "USD",
+        "merchant_category_code": "5411",
+        "merchant_name": "Corner Grocer",
+        "timestamp": f"2024-05-{day:02d}T10:00:00Z",
+    }
+
+
+def _pattern_decisions(container: Container, customer: str) -> list[dict[str, Any]]:
+    found = decisions(container, token=container.tokeniser.token(customer))
+    return [d for d in found if any(t["id"] == "regular-grocer" for t in d["triggers"])]
+
+
+def test_a_category_pattern_completed_inside_one_commit_group_fires_once(container: Container) -> None:
+    use_offers(container, live)
+    customer = ref("cust")
+    send(container, *(_grocery(customer, day) for day in (20, 21, 22, 23)))
+    [decision] = _pattern_decisions(container, customer)
+    assert "3 groceries transactions within 30 days" in json.dumps(decision["triggers"])
+
+
+def test_a_category_pattern_completed_across_commit_groups_fires_once(container: Container) -> None:
+    use_offers(container, live)
+    customer = ref("cust")
+    send(container, _grocery(customer, 20), _grocery(customer, 21))
+    assert _pattern_decisions(container, customer) == []
+    send(container, _grocery(customer, 22))
+    send(container, _grocery(customer, 23))
+    assert len(_pattern_decisions(container, customer)) == 1

@@ -7,7 +7,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from pointflow.domain.conditions import Classifier, CompiledCondition, classifier, compile_condition, kind_of
+from pointflow.domain.conditions import (
+    Classifier,
+    CompiledCondition,
+    Facts,
+    classifier,
+    compile_condition,
+    kind_of,
+)
 from pointflow.domain.earning import EarnInput
 from pointflow.domain.offer_programme import Trigger
 from pointflow.domain.programme import Programme
@@ -51,16 +58,19 @@ def fired_triggers(
     offers = programme.offers
     if offers is None:
         return []
+    facts = None if transaction is None else _compiled(programme).classifier.facts(kind_of(transaction))
     return [
         Fired(trigger, reason)
         for trigger in offers.triggers
-        if (reason := _reason(programme, trigger, context, transaction)) is not None
+        if (reason := _reason(programme, trigger, context, transaction, facts)) is not None
     ]
 
 
-def _reason(programme: Programme, trigger: Trigger, ctx: MemberContext, tx: EarnInput | None) -> str | None:
+def _reason(
+    programme: Programme, trigger: Trigger, ctx: MemberContext, tx: EarnInput | None, facts: Facts | None
+) -> str | None:
     if trigger.kind in ("transaction", "category_pattern"):
-        return None if tx is None else _on_transaction(programme, trigger, ctx, tx)
+        return None if tx is None or facts is None else _on_transaction(programme, trigger, ctx, tx, facts)
     if trigger.kind == "schedule":
         return _schedule(trigger, ctx.today) if tx is None else None
     return next(_state_reasons(trigger, ctx), None)
@@ -95,20 +105,19 @@ def mcc_categories(programme: Programme) -> Mapping[str, frozenset[str]]:
     return _compiled(programme).classifier.mcc_categories
 
 
-def _on_transaction(programme: Programme, trigger: Trigger, ctx: MemberContext, tx: EarnInput) -> str | None:
+def _on_transaction(
+    programme: Programme, trigger: Trigger, ctx: MemberContext, tx: EarnInput, facts: Facts
+) -> str | None:
     if trigger.kind == "category_pattern":
-        return _pattern(programme, trigger, ctx, tx)
-    compiled = _compiled(programme)
-    facts = compiled.classifier.facts(kind_of(tx))
-    resolved = compiled.conditions[trigger.id].resolve(facts)
+        return _pattern(trigger, ctx, facts)
+    resolved = _compiled(programme).conditions[trigger.id].resolve(facts)
     if resolved.failure(tx.amount) is not None:
         return None
     return f"qualifying transaction: {resolved.explain(tx.amount)}"
 
 
-def _pattern(programme: Programme, trigger: Trigger, ctx: MemberContext, tx: EarnInput) -> str | None:
+def _pattern(trigger: Trigger, ctx: MemberContext, facts: Facts) -> str | None:
     assert trigger.category is not None
-    facts = _compiled(programme).classifier.facts(kind_of(tx))
     count = ctx.category_counts.get(trigger.id, 0)
     if trigger.category not in facts.categories or count != trigger.min_count:
         return None  # fires once, when the pattern completes, not on every later purchase

@@ -134,7 +134,9 @@ class _Batch:
         self.seen.update(self.session.inbox_records([(e.source.system, e.source.id) for e in events]))
         tokens = {self.deps.tokenise(e.customer_id) for e in events}
         self.members.update(self.session.members(tokens))
-        self.offer_rules = self.deps.offers.earn_rules(self.session, tokens, self.now)
+        self.offer_rules = self.deps.offers.earn_rules(
+            self.session, tokens, self.now, programme=self.active.programme
+        )
         periods = self._period_keys(e.booked_at for e in events if isinstance(e, TransactionPosted))
         for (token, rule_id, period), used in self.session.usage(tokens, periods).items():
             self.usage.setdefault(token, {})[(rule_id, period)] = used

@@ -21,7 +21,7 @@ from pointflow.domain.offer_policy import (
 from pointflow.domain.offer_programme import OfferDefinition, OfferProgramme
 from pointflow.domain.offer_triggers import Fired, MemberContext, fired_triggers, mcc_categories
 from pointflow.domain.offers import OfferState, proposal_hash, proposal_terms, terms_of
-from pointflow.domain.programme import EarnRule
+from pointflow.domain.programme import EarnRule, Programme
 from pointflow.service_layer.offer_issue import issue_offer, offer_rules
 from pointflow.service_layer.offer_ports import AcceptanceModel, Accrued, OfferStore, OfferStores
 from pointflow.service_layer.ports import LedgerSession
@@ -39,9 +39,13 @@ class OfferEngine:
     rng: random.Random = field(default_factory=random.Random)
 
     def earn_rules(
-        self, session: LedgerSession, tokens: Collection[str], at: datetime
+        self, session: LedgerSession, tokens: Collection[str], at: datetime, *, programme: Programme
     ) -> dict[str, tuple[EarnRule, ...]]:
-        found = self.stores.open(session).accepted_rules(tokens, at)
+        store = self.stores.open(session)
+        window = _pattern_window(programme)
+        if window is not None:
+            store.prefetch_activity(tokens, at.date() - window)
+        found = store.accepted_rules(tokens, at)
         return {token: tuple(offer_rules(offers)) for token, offers in found.items() if offers}
 
     def after_accrual(self, session: LedgerSession, accrued: Accrued) -> None:
@@ -92,6 +96,13 @@ def _quick_context(accrued: Accrued, store: OfferStore) -> MemberContext:
     return replace(context, category_counts=_pattern_counts(accrued, store))
 
 
+def _pattern_window(programme: Programme) -> timedelta | None:
+    """How far back the programme's category patterns look; None when it has none."""
+    offers = programme.offers
+    days = [t.within_days or 0 for t in offers.triggers if t.kind == "category_pattern"] if offers else []
+    return timedelta(days=max(days)) if days else None
+
+
 def _pattern_counts(accrued: Accrued, store: OfferStore) -> dict[str, int]:
     offers = accrued.programme.offers
     assert offers is not None
@@ -111,7 +122,7 @@ def _pattern_counts(accrued: Accrued, store: OfferStore) -> dict[str, int]:
         stored = sum(
             n for day, mcc, n in rows if day > since and trigger.category in known.get(mcc, frozenset())
         )
-        counts[trigger.id] = stored + 1  # this transaction is counted when the transaction commits
+        counts[trigger.id] = stored  # the store counts this transaction and the group's earlier ones
     return counts
 
 

@@ -46,8 +46,12 @@ class OfferStore(Protocol):
     def open_offer_points(self, token: str) -> int: ...
     def contacts(self, token: str, since: datetime) -> list[Contact]: ...
     def suppressed_by(self, token: str) -> tuple[str, ...]: ...
+    def prefetch_activity(self, tokens: Collection[str], since: date) -> None:
+        """Read the activity of a commit group's members after `since` once, for the group's decisions."""
+        ...
+
     def activity(self, token: str, since: date) -> list[tuple[date, str, int]]:
-        """(day, MCC, transactions) of the member's stored activity since `since`."""
+        """(day, MCC, transactions) of the member's activity after `since`, this transaction's included."""
         ...
 
     def posteriors(self, segment: str, codes: Collection[str]) -> dict[str, Posterior]: ...
@@ -162,8 +166,11 @@ class OfferHook(Protocol):
     """What the accrual commit group asks of offers: members' temporary earn rules, and decisions."""
 
     def earn_rules(
-        self, session: LedgerSession, tokens: Collection[str], at: datetime
-    ) -> dict[str, tuple[EarnRule, ...]]: ...
+        self, session: LedgerSession, tokens: Collection[str], at: datetime, *, programme: Programme
+    ) -> dict[str, tuple[EarnRule, ...]]:
+        """The group's members' temporary earn rules; also reads once what the group's decisions need."""
+        ...
+
     def after_accrual(self, session: LedgerSession, accrued: Accrued) -> None: ...
 
 
@@ -175,6 +182,8 @@ class NoOffers:
         session: LedgerSession,  # noqa: ARG002
         tokens: Collection[str],  # noqa: ARG002
         at: datetime,  # noqa: ARG002
+        *,
+        programme: Programme,  # noqa: ARG002
     ) -> dict[str, tuple[EarnRule, ...]]:
         return {}
 

@@ -47,6 +47,7 @@ class SqlLedgerSession:
         self._reversed: dict[str, Decimal] = {}
         self._lots: dict[str, dict[str, Lot]] = {}  # by token: lots written or changed here
         self.activity = ActivityBuckets()
+        self.extras: dict[str, object] = {}  # per-transaction state of other stores (e.g. offers' reads)
 
     def inbox_records(self, keys: Collection[InboxKey]) -> dict[InboxKey, tuple[str, str]]:
         return {k: (r.content_hash, r.canonical) for k, r in store.find_inbox(self.conn, keys).items()}

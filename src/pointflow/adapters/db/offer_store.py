@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from pointflow.adapters.db.activity_store import BucketKey
 from pointflow.adapters.db.ledger_session import SqlLedgerSession
 from pointflow.adapters.db.offer_tables import (
     offer_bandit,
@@ -64,9 +65,15 @@ def stored_offer(row: Row[Any]) -> StoredOffer:
     )
 
 
+Pending = Mapping[BucketKey, list[int]]  # (token, day, currency, MCC) → [spend units, transactions, points]
+
+
 class SqlOfferStore:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, pending: Pending | None = None) -> None:
         self.conn = conn
+        self._pending: Pending = {} if pending is None else pending  # the transaction's unflushed buckets
+        self._activity: dict[str, list[tuple[date, str, int]]] = {}  # stored rows of prefetched members
+        self._activity_since: date | None = None
 
     def joined_on(self, token: str) -> date | None:
         created = self.conn.execute(select(members.c.created_at).where(members.c.token == token)).scalar()
@@ -91,10 +98,31 @@ class SqlOfferStore:
         query = select(offer_suppressions.c.list_name).where(offer_suppressions.c.token == token)
         return tuple(sorted(self.conn.execute(query).scalars()))
 
-    def activity(self, token: str, since: date) -> list[tuple[date, str, int]]:
+    def prefetch_activity(self, tokens: Collection[str], since: date) -> None:
+        """Read the stored activity of a commit group's members once, for the `activity` calls that follow."""
         days = member_activity_days.c
-        query = select(days.day, days.mcc, days.txn_count).where(days.token == token, days.day > since)
-        return [(r.day, r.mcc, int(r.txn_count)) for r in self.conn.execute(query)]
+        query = select(days.token, days.day, days.mcc, days.txn_count).where(
+            days.token.in_(sorted(tokens)), days.day > since
+        )
+        self._activity = {token: [] for token in tokens}
+        for r in self.conn.execute(query):
+            self._activity[r.token].append((r.day, r.mcc, int(r.txn_count)))
+        self._activity_since = since
+
+    def activity(self, token: str, since: date) -> list[tuple[date, str, int]]:
+        prefetched = self._activity_since is not None and since >= self._activity_since
+        if prefetched and token in self._activity:
+            stored = [row for row in self._activity[token] if row[0] > since]
+        else:
+            days = member_activity_days.c
+            query = select(days.day, days.mcc, days.txn_count).where(days.token == token, days.day > since)
+            stored = [(r.day, r.mcc, int(r.txn_count)) for r in self.conn.execute(query)]
+        unflushed = [
+            (day, mcc, sums[1])
+            for (t, day, _, mcc), sums in self._pending.items()
+            if t == token and day > since
+        ]
+        return stored + unflushed
 
     def posteriors(self, segment: str, codes: Collection[str]) -> dict[str, Posterior]:
         query = select(offer_bandit).where(
@@ -223,4 +251,8 @@ class SqlOfferStores:
     def open(self, session: LedgerSession) -> SqlOfferStore:
         if not isinstance(session, SqlLedgerSession):
             raise TypeError("the SQL offers store needs the SQL ledger session")
-        return SqlOfferStore(session.conn)
+        # One store per transaction, so what it read for the commit group serves every event of the group.
+        found = session.extras.get("offers")
+        if not isinstance(found, SqlOfferStore):
+            found = session.extras["offers"] = SqlOfferStore(session.conn, session.activity.pending)
+        return found
