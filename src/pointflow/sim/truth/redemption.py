@@ -163,6 +163,20 @@ def _reward_choice(rng: np.random.Generator, affinity: FloatArray) -> IntArray:
     return choice
 
 
+def opening_points(
+    rng: np.random.Generator, members: Members, savers: Savers, goals: Goals, earned: IntArray
+) -> IntArray:
+    """Points already held when the simulation starts: a uniform share of the way to a first goal.
+
+    The programme is not new: members joined at different times, so at the start they stand anywhere
+    between two redemptions. Their usual earning starts as the first month's.
+    """
+    goals.usual = earned.astype(np.float64)
+    set_goals(rng, np.arange(members.count), members, savers, goals)
+    held: IntArray = np.round(rng.random(members.count) * goals.points).astype(np.int64)
+    return held
+
+
 def month_end(
     rng: np.random.Generator,
     *,

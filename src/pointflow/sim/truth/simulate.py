@@ -14,7 +14,14 @@ from pointflow.sim.truth import tables
 from pointflow.sim.truth.catalogue import HOME_COUNTRY, KINDS, PERSONA_NAMES, REWARD_TYPES, IntArray
 from pointflow.sim.truth.latent import Members, draw_members, vigour
 from pointflow.sim.truth.loyalty import churn_draw, hazard, points_earned
-from pointflow.sim.truth.redemption import Goals, Savers, draw_savers, month_end, purchase_pull
+from pointflow.sim.truth.redemption import (
+    Goals,
+    Savers,
+    draw_savers,
+    month_end,
+    opening_points,
+    purchase_pull,
+)
 from pointflow.sim.truth.spend import DAY, HOUR, Movements, Window, month_movements
 
 DEFAULT_START = date(2024, 1, 1)
@@ -143,6 +150,8 @@ def _book(n: int, moves: Movements, state: _State) -> None:
 
 def _redeem(world: _World, window: Window, state: _State, customers: pl.Series) -> None:
     crowd, rng = world.crowd, world.loyalty
+    if window.index == 0:
+        state.points += opening_points(rng, crowd, world.savers, state.goals, state.earned)
     before = state.points.copy()
     chosen, p = month_end(
         rng,
