@@ -10,10 +10,14 @@ import pytest
 
 from pointflow.sim.truth import Simulation, simulate
 from pointflow.sim.truth.catalogue import REWARD_TYPES
+from pointflow.sim.truth.latent import draw_members
 from pointflow.sim.truth.redemption import (
     PURCHASE_PULL,
+    REWARD_STEP,
     Goals,
     Savers,
+    draw_savers,
+    opening_points,
     probability,
     purchase_pull,
 )
@@ -66,6 +70,18 @@ def test_purchases_speed_up_on_the_way_to_a_goal_and_not_for_non_redeemers() -> 
     goals = Goals(np.zeros(4, dtype=np.int64), np.full(4, 10_000), np.zeros(4))
     pull = purchase_pull(savers, goals, np.array([0, 5_000, 30_000, 9_000]))
     assert pull.tolist() == pytest.approx([1.0, 1.0 + PURCHASE_PULL / 2, 1.0 + PURCHASE_PULL, 1.0])
+
+
+def test_members_start_part_way_to_a_first_goal_in_whole_steps() -> None:
+    rng = np.random.default_rng(3)
+    members = draw_members(rng, 4_000)
+    goals = Goals.none(members.count)
+    earned = rng.integers(0, 8_000, members.count)
+    held = opening_points(rng, members, draw_savers(rng, members), goals, earned)
+    assert (goals.usual == earned).all()
+    assert (goals.points % REWARD_STEP[goals.reward] == 0).all()
+    assert ((held >= 0) & (held <= goals.points)).all()
+    assert (held / goals.points).mean() == pytest.approx(0.5, abs=0.03)
 
 
 def test_non_redeemers_never_redeem_and_most_members_do(sim: Simulation) -> None:
