@@ -35,6 +35,7 @@ _MEDIAN_CENTS = np.array([k.median * 100 for k in KINDS])
 _SIGMA = np.array([k.sigma for k in KINDS])
 _ONLINE = np.array([k.online_share for k in KINDS])
 _TRAVEL = np.array([k.travel for k in KINDS])
+_PURCHASE = np.array([k.transaction_type == "purchase" for k in KINDS])
 _FOREIGN = np.array([k.foreign for k in KINDS])
 _NOTE_CENTS = np.array([k.note * 100 for k in KINDS], dtype=np.int64)
 _INTERNATIONAL = np.array([p.international_share for p in PROFILES])
@@ -71,10 +72,15 @@ class Movements:
 
 
 def month_movements(
-    rng: np.random.Generator, members: Members, window: Window, vigour: FloatArray, balance: IntArray
+    rng: np.random.Generator,
+    members: Members,
+    window: Window,
+    vigour: FloatArray,
+    balance: IntArray,
+    pull: FloatArray | None = None,
 ) -> Movements:
-    """Every member's movements in `window`, before churn cuts any off."""
-    card = _drawn(rng, members, window, vigour)
+    """Every member's movements in `window`, before churn cuts any off; `pull` scales card purchases."""
+    card = _drawn(rng, members, window, vigour, np.ones(members.count) if pull is None else pull)
     bills = _recurring(rng, members, window)
     scheduled = _scheduled(rng, members, window, vigour, balance)
     parts = (card, bills, scheduled)
@@ -83,9 +89,12 @@ def month_movements(
     )
 
 
-def _drawn(rng: np.random.Generator, members: Members, window: Window, vigour: FloatArray) -> Movements:
+def _drawn(
+    rng: np.random.Generator, members: Members, window: Window, vigour: FloatArray, pull: FloatArray
+) -> Movements:
     scale = members.engagement * vigour * window.days / 30.4
     rates = _RATES[members.persona] * scale[:, None] * _SEASONS[:, window.calendar_month][None, :]
+    rates = np.where(_PURCHASE[None, :], rates * pull[:, None], rates)
     counts = rng.poisson(rates).ravel()
     cell = np.repeat(np.arange(counts.size), counts)
     member, kind = np.divmod(cell, len(KINDS))

@@ -69,6 +69,11 @@ def transactions(
     return unordered.sort("order").select(numbers, pl.exclude("order"))
 
 
+def reward_types(index: IntArray) -> pl.Series:
+    """Reward type indices as the reward-type Enum."""
+    return _REWARD.gather(index)
+
+
 def redemptions(
     member: IntArray,
     reward: IntArray,
