@@ -39,7 +39,7 @@ from pointflow.intelligence.serving.windows import (
 PendingBuckets = Mapping[tuple[str, date, str, str], list[int]]  # (token, day, currency, mcc) → sums
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=16)  # the pending count varies by group: few hits, and each text is large
 def _statements(postgres: bool, members: int, pending: int) -> tuple[str, str]:
     """The per-member-and-band and the per-MCC statement for this many members and pending buckets."""
     d = Driver(postgres)
