@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,8 +21,20 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def open_container(url: str) -> Container:
-    """The application wired to `url`, migrated and with the sample programme loaded."""
-    return bootstrap(Settings(database_url=url, environment="test"))
+    """The application wired to `url`, migrated, the sample programme loaded and no model registered.
+
+    The registry is an empty temporary folder, so the replay measures the rule path whatever `var/models`
+    holds on this machine; `bench.replay_scoring` measures the model path with a model it trains.
+    """
+    return bootstrap(Settings(database_url=url, environment="test", model_registry_dir=empty_registry()))
+
+
+@lru_cache(maxsize=1)
+def empty_registry() -> Path:
+    """A model registry with nothing in it, for this process; removed when it exits."""
+    folder = Path(tempfile.mkdtemp(prefix="pf_bench_models_"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 @dataclass

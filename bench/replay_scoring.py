@@ -1,8 +1,9 @@
 """What scoring costs the hot path: the replay without scoring, with the rule, and with a registered model.
 
 `python -m bench.replay_scoring [--events 20000]`: the same pre-rendered events through `receive` into three
-fresh SQLite databases, 500 to a transaction; then the per-member cost of the batched model scoring
-(the reads, the feature rows and one `pred_contrib` call per group), from timings of every group.
+fresh SQLite databases, 500 to a transaction; then the per-member cost of the scoring step (for the model:
+the set-based window sums, the feature rows, one `pred_leaf` call and the path contributions per group),
+from timings of every group. `make bench` runs it through `run` (`--skip-scoring` leaves it out).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from pointflow.intelligence.registry import ModelVersion, reference_distribution
 from pointflow.service_layer.ports import LedgerSession, MemberScoring, Touched
 from pointflow.sim.truth import DEFAULT_START, simulate
 
+EVENTS = 20_000
+
 
 def register_model(root: Path, members: int = 2_000, months: int = 12, seed: int = 7) -> ModelVersion:
     """Train on the ground-truth simulator and register, reference from the training rows."""
@@ -63,17 +66,22 @@ def register_model(root: Path, members: int = 2_000, months: int = 12, seed: int
 
 @dataclasses.dataclass
 class Timed:
-    """Wraps the scoring port and times each group: seconds and members."""
+    """Wraps the scoring port and times each group: wall seconds, members, and this process's CPU seconds.
+
+    On a shared machine a group can be descheduled in the middle; the CPU time is the cost without that wait.
+    """
 
     inner: MemberScoring
     groups: list[tuple[float, int]] = dataclasses.field(default_factory=list)
+    cpu: list[float] = dataclasses.field(default_factory=list)
 
     def score_group(
         self, session: LedgerSession, touched: Sequence[Touched], *, programme: Programme, at: datetime
     ) -> None:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         self.inner.score_group(session, touched, programme=programme, at=at)
         self.groups.append((time.perf_counter() - started, len(touched)))
+        self.cpu.append(time.process_time() - cpu)
 
 
 def run_one(folder: Path, name: str, items: list[Any], registry: Path | None) -> dict[str, Any]:
@@ -114,25 +122,41 @@ def run_one(folder: Path, name: str, items: list[Any], registry: Path | None) ->
             "per_member_us_p50": round(float(np.percentile(per_member, 50)), 1),
             "per_member_us_p99": round(float(np.percentile(per_member, 99)), 1),
             "group_ms_p99": round(float(np.percentile([s for s, _ in timed.groups], 99)) * 1e3, 2),
+            **_cpu_figures(timed),
         }
     return out
 
 
+def _cpu_figures(timed: Timed) -> dict[str, float]:
+    per_member = np.array([c / n for c, (_, n) in zip(timed.cpu, timed.groups, strict=True)]) * 1e6
+    return {
+        "cpu_per_member_us_p50": round(float(np.percentile(per_member, 50)), 1),
+        "cpu_per_member_us_p99": round(float(np.percentile(per_member, 99)), 1),
+    }
+
+
+def run(events: int = EVENTS) -> dict[str, Any]:
+    """Train and register a model, then the replay without scoring, with the rule and with the model."""
+    with tempfile.TemporaryDirectory(prefix="pf_scoring_") as name:
+        folder = Path(name)
+        started = time.perf_counter()
+        register_model(folder / "models")
+        trained = time.perf_counter() - started
+        items = [render(e) for e in synthetic(events)]
+        return {
+            "events": events,
+            "train_seconds": round(trained, 1),
+            "none": run_one(folder, "none", items, None),
+            "rule": run_one(folder, "rule", items, None),
+            "model": run_one(folder, "model", items, folder / "models"),
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=EVENTS)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="pf_scoring_"))
-    started = time.perf_counter()
-    register_model(folder / "models")
-    print(f"trained and registered in {time.perf_counter() - started:.1f} s")
-    items = [render(e) for e in synthetic(args.events)]
-    figures = {
-        "none": run_one(folder, "none", items, None),
-        "rule": run_one(folder, "rule", items, None),
-        "model": run_one(folder, "model", items, folder / "models"),
-    }
-    print(json.dumps(figures, indent=2))
+    print(json.dumps(run(args.events), indent=2))
 
 
 if __name__ == "__main__":

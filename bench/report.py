@@ -20,6 +20,7 @@ RESULTS = Path(__file__).with_name("results")
 REPLAY_GOAL = 5_000.0  # events/s on SQLite, one process
 RATIO_GOAL = 0.25  # replay events/s over raw-insert events/s
 P99_GOAL_MS = 25.0  # at 200 requests/s
+SCORING_P99_GOAL_US = 1_000.0  # per member scored with the model, in the commit group (issue 4)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,12 @@ def goals(figures: dict[str, Any]) -> list[Goal]:
         p99 = load["p99_ms"]
         name = f"HTTP p99 at {rate:g} req/s ({kind})"
         found.append(Goal(name, f"≤ {P99_GOAL_MS:g} ms", p99, f"{p99:.1f} ms", p99 <= P99_GOAL_MS))
+    model = figures.get("replay_scoring", {}).get("model")
+    if model and "per_member_us_p99" in model:
+        p99 = model["per_member_us_p99"]
+        name = "model scoring in the commit group, p99 a member (SQLite)"
+        target = f"≤ {SCORING_P99_GOAL_US:,.0f} µs"
+        found.append(Goal(name, target, p99, f"{p99:,.0f} µs", p99 <= SCORING_P99_GOAL_US))
     return found
 
 
@@ -80,6 +87,8 @@ def show(results: dict[str, Any], console: Console) -> None:
         console.print(_http_table(results["http"]))
     if results.get("decode"):
         console.print(_decode_table(results["decode"]))
+    if results.get("replay_scoring"):
+        console.print(_scoring_table(results["replay_scoring"]))
     if results.get("broker"):
         console.print(_broker_table(results["broker"]))
     if results.get("clv"):
@@ -165,6 +174,34 @@ def _decode_table(decode: list[dict[str, Any]]) -> Table:
         rate = d["messages"] / d["seconds"]
         table.add_row(
             d["connector"], str(d["documents"]), f"{d['messages']:,}", f"{rate:,.0f}", str(d["failed"])
+        )
+    return table
+
+
+def _scoring_table(r: dict[str, Any]) -> Table:
+    table = Table(title=f"Replay of {r['events']:,} events on SQLite with the scoring step, one run each")
+    columns = (
+        "scoring",
+        "events/s",
+        "µs/event",
+        "p50 µs/member",
+        "p99 µs/member",
+        "p99 CPU µs/member",
+        "scores",
+    )
+    for column in columns:
+        table.add_column(column, justify="right")
+    for name in ("none", "rule", "model"):
+        f = r[name]
+        timed = "scoring_us_per_event" in f
+        table.add_row(
+            name,
+            f"{f['events_per_s']:,.0f}",
+            f"{f['scoring_us_per_event']:.1f}" if timed else "—",
+            f"{f['per_member_us_p50']:,.0f}" if timed else "—",
+            f"{f['per_member_us_p99']:,.0f}" if timed else "—",
+            f"{f['cpu_per_member_us_p99']:,.0f}" if timed else "—",
+            ", ".join(f"{source} {n:,}" for source, n in f["scores"].items()) or "—",
         )
     return table
 

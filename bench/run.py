@@ -1,6 +1,7 @@
 """`make bench`: replay throughput, the raw insert floor and HTTP latency, printed and saved as JSON.
 
-Usage: python -m bench.run [--events N] [--http-seconds S] [--http-rate R] [--skip-postgres] [--no-save]
+Usage: python -m bench.run [--events N] [--http-seconds S] [--http-rate R] [--skip-postgres] [--skip-scoring]
+[--no-save]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bench import (
     http_load,
     liability,
     raw_insert,
+    replay_scoring,
     report,
     scoring,
     simulator,
@@ -45,6 +47,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-broker", action="store_true", help="leave out the NATS JetStream runs")
     parser.add_argument(
         "--skip-simulator", action="store_true", help="leave out the 100,000-member, 18-month simulation"
+    )
+    parser.add_argument(
+        "--skip-scoring", action="store_true", help="leave out the replay with a registered propensity model"
     )
     parser.add_argument("--broker-events", type=int, default=50_000, help="events through NATS (50000)")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="an admin URL for the server")
@@ -77,6 +82,12 @@ def main(argv: list[str] | None = None) -> None:
             bodies = _http_bodies(args.http_rate, args.http_seconds)
             for kind in kinds:
                 _latency(pool, kind, bodies, args, figures)
+        if not args.skip_scoring:
+            console.print(
+                f"SQLite: {replay_scoring.EVENTS:,} events replayed without scoring, with the rule and with "
+                "a registered propensity model (trained first) …"
+            )
+            figures["replay_scoring"] = replay_scoring.run()
         if not args.skip_broker:
             console.print(f"NATS JetStream: {args.broker_events:,} events bare, then through the worker …")
             figures["broker"] = broker.run(items[: args.broker_events], database_url=pool.sqlite("broker"))

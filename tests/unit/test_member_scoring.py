@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,9 +17,11 @@ from pointflow.intelligence.features import activity_features
 from pointflow.intelligence.propensity import snapshot_features
 from pointflow.intelligence.propensity.model import from_files, matrix
 from pointflow.intelligence.propensity.online import GROWS_WITH_TIME, RANGE_SLACK, OnlineScorer
-from pointflow.intelligence.serving.features import MemberAt, feature_columns, horizon
+from pointflow.intelligence.serving.features import MemberAt, window_columns
 from pointflow.intelligence.serving.rule import FALLBACK, RULE_AT_STEP, RULE_BELOW_STEP
-from pointflow.service_layer.ports import ActivityRow, OlderTotals, RedemptionTotal, Touched
+from pointflow.intelligence.serving.windows import Bucket as ActivityRow
+from pointflow.intelligence.serving.windows import MemberWindows, windows_from_buckets
+from pointflow.service_layer.ports import RedemptionTotal, Touched
 from tests.unit.propensity_support import MONTHS, small_history, small_model
 
 MCCS = ("5411", "4111", "5812", "3000", "5999", "7011", "")
@@ -43,15 +45,9 @@ def test_online_activity_columns_equal_the_batch_function_on_the_same_buckets() 
     as_of = date(2024, 5, 20)
     rows = random_buckets(5, tokens, as_of, 700, 900)
     members = [MemberAt(t, as_of - timedelta(days=i % 3), 0) for i, t in enumerate(tokens)]
-    since = horizon(members)
-    older: dict[str, OlderTotals] = {}
-    for token, day, _, spend, count, points in rows:  # what the SQL totals before the horizon give
-        if day < since:
-            first, last, n, s, p = older.get(token, (day, day, 0, 0, 0))
-            older[token] = (min(first, day), max(last, day), n + count, s + spend, p + points)
-    recent = [r for r in rows if r[1] >= since]
-    online = feature_columns(
-        members, recent, older, [], category_of=category_of, reward_kind={}, categories=categories()
+    windows = windows_from_buckets({m.token: m.as_of for m in members}, rows)
+    online = window_columns(
+        members, windows, [], category_of=category_of, reward_kind={}, categories=categories()
     )
     frame = pl.DataFrame(
         [(t, d, "USD", m, s, c, p) for t, d, m, s, c, p in rows],
@@ -69,12 +65,15 @@ def test_online_activity_columns_equal_the_batch_function_on_the_same_buckets() 
         for name, value in batch.items():
             if name not in {"token", "points_earned"}:  # the model does not read points_earned
                 assert online[name][i] == pytest.approx(value, rel=1e-12, abs=0), name
+        lifetime_points = batch["points_earned"] if batch["tenure_days"] is not None else 0
+        months = max(1.0, round((batch["tenure_days"] or 0) / 30.4375))
+        assert online["points_earned_avg"][i] == pytest.approx(lifetime_points / months, rel=1e-12)
 
 
 def test_a_member_without_activity_in_the_currency_has_no_activity_features() -> None:
     members = [MemberAt("a", date(2024, 5, 1), 1_200)]
-    cols = feature_columns(
-        members, [], {}, [], category_of=category_of, reward_kind={}, categories=categories()
+    cols = window_columns(
+        members, MemberWindows(), [], category_of=category_of, reward_kind={}, categories=categories()
     )
     assert np.isnan(cols["tenure_days"][0])
     assert np.isnan(cols["share_retail_outlets_30d"][0])
@@ -89,10 +88,9 @@ def test_redemption_columns_count_by_reward_kind_and_months_since_the_last() -> 
         ("a", "fly", 2, 10_000, date(2024, 2, 28)),
         ("a", "cash", 1, 1_000, date(2024, 3, 31)),
     ]
-    cols = feature_columns(
+    cols = window_columns(
         members,
-        [],
-        {},
+        MemberWindows(),
         totals,
         category_of=category_of,
         reward_kind={"fly": "travel", "cash": "cashback"},
@@ -158,13 +156,9 @@ class FakeSession:
                 out[token] = out.get(token, 0) + points
         return out
 
-    def activity_rows(self, tokens: Collection[str], *, since: date, currency: str) -> list[ActivityRow]:
-        return [r for r in self.activity if r[0] in tokens and r[1] >= since]
-
-    def activity_before(
-        self, tokens: Collection[str], *, before: date, currency: str
-    ) -> dict[str, OlderTotals]:
-        return {}
+    def activity_windows(self, members: Sequence[tuple[str, date]], *, currency: str) -> MemberWindows:
+        assert currency == "USD"
+        return windows_from_buckets(dict(members), self.activity)
 
     def redemption_totals(self, tokens: Collection[str]) -> list[RedemptionTotal]:
         return [r for r in self.redemptions if r[0] in tokens]

@@ -1,6 +1,7 @@
 """Scoring a commit group's members with a registered propensity model: one batched LightGBM call a group.
 
-The feature rows come from the online state inside the group's transaction (`intelligence.serving.features`),
+The feature rows come from the online state inside the group's transaction, summed in SQL per member
+(`LedgerSession.activity_windows`) and turned into columns by `intelligence.serving.features`;
 the scores and contributions from `OnlineScorer.score_batch`; a row the guard refuses is scored by the rule
 and its record says why.
 """
@@ -20,14 +21,9 @@ from pointflow.domain.programme import Programme
 from pointflow.intelligence.features.definitions import UNKNOWN_CATEGORY
 from pointflow.intelligence.propensity.online import OnlineScorer, Score
 from pointflow.intelligence.registry import ModelVersion
-from pointflow.intelligence.serving.features import (
-    Floats,
-    MemberAt,
-    feature_columns,
-    feature_matrix,
-    horizon,
-)
+from pointflow.intelligence.serving.features import Floats, MemberAt, feature_matrix, window_columns
 from pointflow.intelligence.serving.rule import RULE_INPUT
+from pointflow.intelligence.serving.windows import MemberWindows
 from pointflow.service_layer.ports import LedgerSession, Touched
 
 
@@ -45,8 +41,8 @@ def category_of(mcc: str) -> str:
 def observed_features() -> frozenset[str]:
     """The features the hot path computes (the others are imputed)."""
     probe = [MemberAt("probe", datetime(2000, 1, 1).date(), 0)]
-    cols = feature_columns(
-        probe, [], {}, [], category_of=category_of, reward_kind={}, categories=categories()
+    cols = window_columns(
+        probe, MemberWindows(), [], category_of=category_of, reward_kind={}, categories=categories()
     )
     return frozenset(cols)
 
@@ -64,13 +60,10 @@ class ModelScoring:
         return cls(OnlineScorer.from_version(metadata, files, unobserved=unobserved))
 
     def rows(self, session: LedgerSession, members: Sequence[MemberAt], programme: Programme) -> Floats:
-        tokens = [m.token for m in members]
-        since = horizon(members)
-        columns = feature_columns(
+        columns = window_columns(
             members,
-            session.activity_rows(tokens, since=since, currency=programme.currency),
-            session.activity_before(tokens, before=since, currency=programme.currency),
-            session.redemption_totals(tokens),
+            session.activity_windows([(m.token, m.as_of) for m in members], currency=programme.currency),
+            session.redemption_totals([m.token for m in members]),
             category_of=category_of,
             reward_kind={reward.id: reward.kind for reward in programme.rewards},
             categories=categories(),

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pointflow.domain.core import AccountBalance, CustomerMaster, WriteBack
 from pointflow.domain.events import CanonicalEvent
@@ -16,10 +16,11 @@ from pointflow.domain.members import AccrualRecord, Lot, Member
 from pointflow.domain.money import CustomerToken
 from pointflow.domain.programme import Programme
 
+if TYPE_CHECKING:  # the rule path must not load the model path's modules (decision 0009)
+    from pointflow.intelligence.serving.windows import MemberWindows
+
 InboxKey = tuple[str, str]  # (source system, source id)
 UsageKey = tuple[str, str, str]  # (token, rule id, period key)
-ActivityRow = tuple[str, date, str, int, int, int]  # token, day, MCC, spend units, transactions, points
-OlderTotals = tuple[date, date, int, int, int]  # first day, last day, transactions, spend units, points
 RedemptionTotal = tuple[str, str, int, int, date]  # token, reward id, redemptions, points, last day
 
 
@@ -81,14 +82,8 @@ class LedgerSession(Protocol):
         """Points of the buckets booked from `since` through `until`, per member."""
         ...
 
-    def activity_rows(self, tokens: Collection[str], *, since: date, currency: str) -> list[ActivityRow]:
-        """The buckets booked on or after `since`, one row per (member, day, MCC)."""
-        ...
-
-    def activity_before(
-        self, tokens: Collection[str], *, before: date, currency: str
-    ) -> dict[str, OlderTotals]:
-        """Per member, the totals of the buckets booked before `before`."""
+    def activity_windows(self, members: Sequence[tuple[str, date]], *, currency: str) -> MemberWindows:
+        """Per member (token, as-of day), the window sums of the buckets on or before that day, set-based."""
         ...
 
     def redemption_totals(self, tokens: Collection[str]) -> list[RedemptionTotal]:

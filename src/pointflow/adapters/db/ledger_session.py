@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -20,14 +20,10 @@ from pointflow.adapters.db.tables import lots, members, postings, redemptions
 from pointflow.domain.ledger import Leg
 from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
 from pointflow.domain.money import CustomerToken
-from pointflow.service_layer.ports import (
-    ActivityRow,
-    InboxKey,
-    OlderTotals,
-    RedemptionTotal,
-    UsageKey,
-    WriteConflict,
-)
+from pointflow.service_layer.ports import InboxKey, RedemptionTotal, UsageKey, WriteConflict
+
+if TYPE_CHECKING:
+    from pointflow.intelligence.serving.windows import MemberWindows
 
 _OTHER_TABLES = {"redemptions", "job_runs", "outbox", "member_scores"}
 
@@ -210,15 +206,10 @@ class SqlLedgerSession:
         pending = self.activity.pending
         return reads.recent_points(self.conn, pending, tokens, since=since, until=until, currency=currency)
 
-    def activity_rows(self, tokens: Collection[str], *, since: date, currency: str) -> list[ActivityRow]:
-        return reads.activity_rows(self.conn, self.activity.pending, tokens, since=since, currency=currency)
+    def activity_windows(self, members: Sequence[tuple[str, date]], *, currency: str) -> MemberWindows:
+        from pointflow.adapters.db.window_sums import window_sums  # the model path only: it loads Polars
 
-    def activity_before(
-        self, tokens: Collection[str], *, before: date, currency: str
-    ) -> dict[str, OlderTotals]:
-        return reads.activity_before(
-            self.conn, self.activity.pending, tokens, before=before, currency=currency
-        )
+        return window_sums(self.conn, self.activity.pending, members, currency=currency)
 
     def redemption_totals(self, tokens: Collection[str]) -> list[RedemptionTotal]:
         return reads.redemption_totals(self.conn, tokens)

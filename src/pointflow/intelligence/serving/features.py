@@ -4,8 +4,8 @@ The activity columns follow `features.activity.activity_features` exactly (a tes
 same buckets); the points and redemption columns are the hot path's reading of the month-end snapshot
 features the model was trained on (docs/models/propensity.md, *Serving*): the ledger's available balance
 for the closing balance, the buckets' points for the points earned, the redemptions table for the
-redemption history. Everything is computed for all the group's members at once, a few array operations a
-window, so the cost per member stays small.
+redemption history. The input is the per-member sums of `windows.MemberWindows`, summed in SQL for the
+whole group; what is left here is a few array operations for all the group's members at once.
 """
 
 from __future__ import annotations
@@ -17,19 +17,11 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from pointflow.intelligence.features.definitions import (
-    ACTIVITY_WINDOWS,
-    VELOCITY_WINDOW,
-    category_column,
-)
+from pointflow.intelligence.features.definitions import ACTIVITY_WINDOWS, category_column
 from pointflow.intelligence.serving.rule import REDEEM_STEPS, REWARD_TYPES
+from pointflow.intelligence.serving.windows import MemberWindows
 
 Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int64]
-# (token, day, mcc, spend_units, txn_count, points) in the programme's currency, day ≥ the group's horizon
-ActivityRow = tuple[str, date, str, int, int, int]
-# token → (first day, last day, txn_count, spend_units, points) of the buckets before the horizon
-OlderTotals = tuple[date, date, int, int, int]
 # (token, reward id, redemptions, points, day of the last)
 RedemptionTotal = tuple[str, str, int, int, date]
 _DAYS_PER_MONTH = 30.4375
@@ -44,53 +36,9 @@ class MemberAt:
     balance: int
 
 
-def horizon(members: Sequence[MemberAt]) -> date:
-    """The earliest day any window of any member reaches; older buckets are only needed as totals."""
-    return date.fromordinal(min(m.as_of for m in members).toordinal() - max(ACTIVITY_WINDOWS) + 1)
-
-
-@dataclass(frozen=True)
-class _Rows:
-    member: Ints
-    age: Ints
-    day: Ints
-    category: Ints  # position in the categories list
-    spend: Floats
-    count: Floats
-    points: Floats
-
-
-def _rows(
+def window_columns(
     members: Sequence[MemberAt],
-    activity: Sequence[ActivityRow],
-    category_of: Callable[[str], str],
-    categories: Sequence[str],
-) -> _Rows:
-    index = {m.token: i for i, m in enumerate(members)}
-    code = {c: i for i, c in enumerate(categories)}
-    kept = [r for r in activity if r[0] in index]
-    member = np.array([index[r[0]] for r in kept], dtype=np.int64)
-    day = np.array([r[1].toordinal() for r in kept], dtype=np.int64)
-    as_of = np.array([m.as_of.toordinal() for m in members], dtype=np.int64)
-    age = as_of[member] - day
-    # a bucket after the member's as-of day (an earlier-dated event came later) is not in this row
-    now = np.flatnonzero(age >= 0)
-    values = np.array([r[3:] for r in kept], dtype=np.float64).reshape(-1, 3)[now]
-    return _Rows(
-        member[now],
-        age[now],
-        day[now],
-        np.array([code.get(category_of(kept[i][2]), -1) for i in now], dtype=np.int64),
-        values[:, 0],
-        values[:, 1],
-        values[:, 2],
-    )
-
-
-def feature_columns(
-    members: Sequence[MemberAt],
-    activity: Sequence[ActivityRow],
-    older: Mapping[str, OlderTotals],
+    windows: MemberWindows,
     redemptions: Sequence[RedemptionTotal],
     *,
     category_of: Callable[[str], str],
@@ -98,96 +46,92 @@ def feature_columns(
     categories: Sequence[str],
 ) -> dict[str, Floats]:
     """Every feature the hot path can observe, one value per member (NaN where it has none)."""
-    rows = _rows(members, activity, category_of, categories)
     n = len(members)
-    columns = _activity(rows, members, older, n, categories)
-    columns.update(_points(rows, members, columns["tenure_days"], n))
+    index = {m.token: i for i, m in enumerate(members)}
+    at = np.array([index[t] for t in windows.tokens], dtype=np.int64)  # the members with activity
+    columns = _activity(members, windows, at, n)
+    columns.update(_shares(windows, index, columns, n, category_of, categories))
+    columns.update(_points(members, windows, at, columns["tenure_days"]))
     columns.update(_redemptions(members, redemptions, reward_kind))
     columns["next_calendar_month"] = np.array([m.as_of.month % 12 + 1 for m in members], dtype=np.float64)
     return columns
 
 
-def _sum(rows: _Rows, values: Floats, mask: npt.NDArray[np.bool_], n: int) -> Floats:
-    return np.bincount(rows.member[mask], weights=values[mask], minlength=n).astype(np.float64)
-
-
-def _active_days(rows: _Rows, mask: npt.NDArray[np.bool_], n: int) -> Floats:
-    pairs = np.unique(rows.member[mask] * 10_000_000 + rows.day[mask])
-    return np.bincount(pairs // 10_000_000, minlength=n).astype(np.float64)
+def _spread(values: Sequence[float], at: npt.NDArray[np.int64], n: int) -> Floats:
+    """Values of the members with activity placed at their rows; NaN for the others."""
+    out = np.full(n, np.nan)
+    out[at] = values
+    return out
 
 
 def _activity(
-    rows: _Rows,
-    members: Sequence[MemberAt],
-    older: Mapping[str, OlderTotals],
-    n: int,
-    categories: Sequence[str],
+    members: Sequence[MemberAt], windows: MemberWindows, at: npt.NDArray[np.int64], n: int
 ) -> dict[str, Floats]:
-    every = np.ones(rows.age.size, dtype=np.bool_)
-    old = [older.get(m.token) for m in members]
-    old_count = np.array([o[2] if o else 0 for o in old], dtype=np.float64)
-    old_spend = np.array([o[3] if o else 0 for o in old], dtype=np.float64)
-    cols: dict[str, Floats] = {
-        **_ages(rows, members, old, n),
-        "txn_count": _sum(rows, rows.count, every, n) + old_count,
-        "spend_units": _sum(rows, rows.spend, every, n) + old_spend,
+    as_of = [members[i].as_of for i in at]
+    cols = {
+        "tenure_days": _spread([(d - f).days for d, f in zip(as_of, windows.first_day, strict=True)], at, n),
+        "recency_days": _spread([(d - f).days for d, f in zip(as_of, windows.last_day, strict=True)], at, n),
+        "txn_count": _spread(windows.sums["txn_count"], at, n),
+        "spend_units": _spread(windows.sums["spend_units"], at, n),
     }
     for w in ACTIVITY_WINDOWS:
-        inside = rows.age < w
-        cols[f"txn_count_{w}d"] = _sum(rows, rows.count, inside, n)
-        cols[f"spend_units_{w}d"] = _sum(rows, rows.spend, inside, n)
-        cols[f"active_days_{w}d"] = _active_days(rows, inside, n)
-        cols.update(_shares(rows, inside, cols[f"spend_units_{w}d"], w, n, categories))
-    previous = (rows.age >= VELOCITY_WINDOW) & (rows.age < 2 * VELOCITY_WINDOW)
-    cols["txn_count_prev_30d"] = _sum(rows, rows.count, previous, n)
-    cols["spend_units_prev_30d"] = _sum(rows, rows.spend, previous, n)
+        for name in ("txn_count", "spend_units", "active_days"):
+            cols[f"{name}_{w}d"] = _spread(windows.sums[f"{name}_{w}d"], at, n)
+    cols["txn_count_prev_30d"] = _spread(windows.sums["txn_count_prev_30d"], at, n)
+    cols["spend_units_prev_30d"] = _spread(windows.sums["spend_units_prev_30d"], at, n)
     count_365 = cols["txn_count_365d"]
     with np.errstate(divide="ignore", invalid="ignore"):
         cols["avg_ticket_units_365d"] = np.where(count_365 > 0, cols["spend_units_365d"] / count_365, np.nan)
     cols["velocity_trend"] = cols["txn_count_30d"] - cols["txn_count_prev_30d"]
     cols["spend_velocity_trend_units"] = cols["spend_units_30d"] - cols["spend_units_prev_30d"]
-    seen = ~np.isnan(cols["tenure_days"])  # a member with no transaction in the currency has no activity row
-    return {name: np.where(seen, values, np.nan) for name, values in cols.items()}
-
-
-def _ages(
-    rows: _Rows, members: Sequence[MemberAt], old: list[OlderTotals | None], n: int
-) -> dict[str, Floats]:
-    tenure = np.full(n, -np.inf)
-    recency = np.full(n, np.inf)
-    np.maximum.at(tenure, rows.member, rows.age.astype(np.float64))
-    np.minimum.at(recency, rows.member, rows.age.astype(np.float64))
-    for i, (m, o) in enumerate(zip(members, old, strict=True)):
-        if o is not None:
-            tenure[i] = max(tenure[i], (m.as_of - o[0]).days)
-            recency[i] = min(recency[i], (m.as_of - o[1]).days)
-    return {
-        "tenure_days": np.where(np.isinf(tenure), np.nan, tenure),
-        "recency_days": np.where(np.isinf(recency), np.nan, recency),
-    }
+    return cols
 
 
 def _shares(
-    rows: _Rows, inside: npt.NDArray[np.bool_], total: Floats, window: int, n: int, categories: Sequence[str]
+    windows: MemberWindows,
+    index: Mapping[str, int],
+    cols: Mapping[str, Floats],
+    n: int,
+    category_of: Callable[[str], str],
+    categories: Sequence[str],
 ) -> dict[str, Floats]:
     k = len(categories)
-    known = inside & (rows.category >= 0)
-    cells = rows.member[known] * k + rows.category[known]
-    parts = np.bincount(cells, weights=rows.spend[known], minlength=n * k).reshape(n, k)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shares = np.where(total[:, None] > 0, parts / total[:, None], 0.0)
-    return {category_column(c, window): shares[:, j] for j, c in enumerate(categories)}
+    code = {c: j for j, c in enumerate(categories)}
+    parts = np.zeros((len(ACTIVITY_WINDOWS), n * k))
+    if windows.by_mcc:
+        kind = np.array([code.get(category_of(r[1]), -1) for r in windows.by_mcc], dtype=np.int64)
+        cells = np.array([index[r[0]] for r in windows.by_mcc], dtype=np.int64) * k + kind
+        spend = np.array([r[2:] for r in windows.by_mcc], dtype=np.float64)
+        known = kind >= 0  # spend outside the listed categories counts in the total, in no share
+        for i in range(len(ACTIVITY_WINDOWS)):
+            parts[i] = np.bincount(cells[known], weights=spend[known, i], minlength=n * k)
+    out: dict[str, Floats] = {}
+    for i, w in enumerate(ACTIVITY_WINDOWS):
+        total = cols[f"spend_units_{w}d"][:, None]  # NaN for a member without activity: so are the shares
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shares = np.where(
+                total > 0, parts[i].reshape(n, k) / total, np.where(np.isnan(total), np.nan, 0.0)
+            )
+        out.update({category_column(c, w): shares[:, j] for j, c in enumerate(categories)})
+    return out
 
 
-def _points(rows: _Rows, members: Sequence[MemberAt], tenure: Floats, n: int) -> dict[str, Floats]:
+def _points(
+    members: Sequence[MemberAt], windows: MemberWindows, at: npt.NDArray[np.int64], tenure: Floats
+) -> dict[str, Floats]:
+    n = len(members)
     balance = np.array([m.balance for m in members], dtype=np.float64)
-    earned_90 = _sum(rows, rows.points, rows.age < 90, n)
-    lifetime = _sum(rows, rows.points, np.ones(rows.age.size, dtype=np.bool_), n)
+    earned_30 = np.zeros(n)
+    earned_90 = np.zeros(n)
+    lifetime = np.zeros(n)
+    earned_30[at] = windows.sums["points_30d"]
+    earned_90[at] = windows.sums["points_90d"]
+    lifetime[at] = windows.sums["points"]
     months = np.maximum(1.0, np.round(np.nan_to_num(tenure) / _DAYS_PER_MONTH))
     projected = balance + earned_90 / 3
     cols = {
         "points_balance": balance,
-        "points_earned_1m": _sum(rows, rows.points, rows.age < 30, n),
+        "points_earned_1m": earned_30,
         "points_earned_3m_avg": earned_90 / 3,
         "points_earned_avg": lifetime / months,
         "points_projected": projected,
