@@ -11,6 +11,7 @@ tables give the raw log-odds and the path contributions together (`path_contribu
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,9 +42,11 @@ GROWS_WITH_TIME = frozenset(
         "points_earned",
         "redemption_count",
         "points_redeemed_total",
+        "months_since_redemption",  # a member who stops redeeming keeps counting up
         *(f"redeemed_{kind}" for kind in REWARD_TYPES),
     }
 )
+_ACTIVE_DAYS = re.compile(r"^active_days_(\d+)d$")
 _NO_MODEL = "no model registered"
 _PREDICT: dict[str, Any] = {"num_threads": 1, "predict_disable_shape_check": True}  # rows are ours
 
@@ -120,9 +123,12 @@ class RangeGuard:
 
 
 def _by_construction(name: str) -> tuple[float, float] | None:
-    """The range a feature takes by definition, whatever training saw: shares, the calendar month."""
+    """The range a feature takes by definition, whatever training saw: shares, the calendar month, the
+    active days of an N-day window (a history shorter than the window in training caps what it saw)."""
     if name.startswith(SHARE_PREFIXES):
         return 0.0, 1.0
+    if (days := _ACTIVE_DAYS.match(name)) is not None:
+        return 0.0, float(days.group(1))
     return CALENDAR.get(name)
 
 
