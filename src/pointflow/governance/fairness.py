@@ -161,10 +161,13 @@ def parity(
     for row in rows:
         value = _number(row[metric]) if row in judged else None
         ratios[row["group"]] = ratio(value, ref_value)
-    values = [v for r in judged if (v := _number(r[metric])) is not None]
-    min_max = ratio(min(values), max(values)) if len(values) > 1 else None
-    out = tuple(g for g, r in ratios.items() if r is not None and not band.holds(r))
-    return Parity(dimension, metric, reference["group"] if reference else None, ratios, min_max, out)
+    values = {r["group"]: v for r in judged if (v := _number(r[metric])) is not None}
+    min_max = ratio(min(values.values()), max(values.values())) if len(values) > 1 else None
+    out = [g for g, r in ratios.items() if r is not None and not band.holds(r)]
+    lowest = min(values, key=lambda g: values[g], default=None)
+    if min_max is not None and min_max < band.low and lowest not in out:
+        out.append(str(lowest))  # e.g. against a reference group at 0, where ratios are undefined
+    return Parity(dimension, metric, reference["group"] if reference else None, ratios, min_max, tuple(out))
 
 
 def ratio(value: float | None, reference: float | None) -> float | None:
