@@ -63,8 +63,8 @@ def test_rates_ratios_and_an_alert_for_the_group_outside_the_band() -> None:
     value = next(p for p in found.parity if (p.dimension, p.metric) == ("age_band", "avg_offer_value"))
     assert value.ratios["under_25"] == 0.5 and value.out_of_band == ("under_25",)
     approval = next(p for p in found.parity if (p.dimension, p.metric) == ("age_band", "approval_rate"))
-    assert approval.reference == "under_25" and approval.ratios["65_plus"] is None  # 1.0 over 0: undefined
-    assert approval.min_max == 0.0 and approval.out_of_band == ("under_25",)  # caught by min / max
+    assert approval.reference == "65_plus"  # as many decisions each: the better served one
+    assert approval.ratios["under_25"] == 0.0 and approval.out_of_band == ("under_25",)
     alerts = {(p.dimension, p.metric) for p in found.alerts if p.dimension == "age_band"}
     assert alerts == {("age_band", "approval_rate"), ("age_band", "avg_offer_value")}
     segment = {r["group"]: r for r in found.groups["segment"]}
@@ -96,6 +96,16 @@ def test_parity_of_the_reference_is_one_and_min_max_is_a_share(rates: list[float
     assert found.reference == f"g{len(rates) - 1}"  # the largest denominator
     assert found.ratios[found.reference] == 1.0
     assert found.min_max is not None and 0 < found.min_max <= 1
+
+
+def test_a_reference_group_at_zero_is_caught_by_min_over_max() -> None:
+    rows = [
+        {"group": "big", "members": 50, "offer_rate": 0.0},
+        {"group": "small", "members": 10, "offer_rate": 0.4},
+    ]
+    found = parity(rows, "segment", "offer_rate", Band(), min_group=1)
+    assert found.reference == "big" and found.ratios == {"big": 1.0, "small": None}  # 0.4 over 0: undefined
+    assert found.min_max == 0.0 and found.out_of_band == ("big",)
 
 
 def test_ratio_edge_cases() -> None:

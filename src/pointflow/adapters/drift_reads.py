@@ -53,9 +53,8 @@ def feature_rows(
     """The members' rows (in `features` order) as of the end of `as_of` (later buckets are left out by
     `feature_columns`); the available balance and the redemption history are today's: the ledger keeps no
     balance by date, and the drift check runs for a recent date."""
-    balance = dict(
-        conn.execute(select(members.c.token, members.c.available).where(members.c.token.in_(tokens)))
-    )
+    query = select(members.c.token, members.c.available).where(members.c.token.in_(tokens))
+    balance = {str(t): int(a) for t, a in conn.execute(query)}
     at = [MemberAt(t, as_of, int(balance.get(t, 0))) for t in tokens]
     since = horizon(at)
     currency = programme.currency

@@ -155,7 +155,8 @@ def parity(
     """Each judged group's metric over the reference group's (the one with the largest denominator)."""
     base = _BASE[metric]
     judged = [r for r in rows if r[base] >= min_group and _number(r[metric]) is not None]
-    reference = max(judged, key=lambda r: (r[base], r["group"]), default=None)
+    # the largest group; among groups as large, the better served one, so that ties read as shortfalls
+    reference = max(judged, key=lambda r: (r[base], _number(r[metric]), r["group"]), default=None)
     ref_value = _number(reference[metric]) if reference else None
     ratios: dict[str, float | None] = {}
     for row in rows:
