@@ -57,11 +57,14 @@ def test_drift_is_stored_per_series_idempotently_and_its_fallback_switches_scori
     send(scored, *[e for i, c in enumerate(customers) for e in history(c, 120, i)])
     strict = with_settings(scored, drift_alert_psi=0.0001, drift_fallback_psi=0.0002)
     first = check_drift(strict, END)
-    assert first.rows == 8 and first.skipped is None
+    assert first.rows == 8
+    assert first.skipped is None
     stored = checks(scored, END)
     assert {r["series"] for r in stored} >= {"tenure_days", "txn_count_30d", "score"}
     assert all(r["psi"] >= 0 and r["status"] in {"ok", "alert", "fallback"} for r in stored)
-    assert first.verdict == "fallback" and first.fallback_active and first.fallback_changed
+    assert first.verdict == "fallback"
+    assert first.fallback_active
+    assert first.fallback_changed
     again = check_drift(strict, END)  # the same date again: the same rows, no second switch
     assert checks(scored, END) == [r | {"checked_at": r["checked_at"]} for r in stored]
     assert [m.psi for m in again.measured] == [m.psi for m in first.measured]
@@ -79,7 +82,9 @@ def test_drift_is_stored_per_series_idempotently_and_its_fallback_switches_scori
     lenient = with_settings(scored, drift_alert_psi=50.0, drift_fallback_psi=100.0)
     assert not check_drift(lenient, END - timedelta(days=1)).fallback_changed
     lifted = check_drift(lenient, END + timedelta(days=1))
-    assert lifted.verdict == "ok" and lifted.fallback_changed and not lifted.fallback_active
+    assert lifted.verdict == "ok"
+    assert lifted.fallback_changed
+    assert not lifted.fallback_active
     with scored.db.reader.connect() as conn:
         actions = [a for (a,) in conn.execute(select(audit_log.c.action)) if a.startswith("model.drift")]
     assert actions == ["model.drift_fallback_on", "model.drift_fallback_off"]
@@ -101,7 +106,8 @@ def test_too_few_members_give_no_verdict_and_no_model_nothing(scored: Container,
     assert check_drift(empty, END).skipped == "no model registered"
     send(scored, *history(ref("cust"), 60, 1))
     run = check_drift(scored, END)
-    assert run.skipped is not None and "fewer than 5" in run.skipped
+    assert run.skipped is not None
+    assert "fewer than 5" in run.skipped
     assert checks(scored, END) == []
 
 
@@ -154,14 +160,13 @@ def test_fairness_reads_bands_from_the_core_measures_parity_and_replaces_its_dat
     assert report["notes"] == ["8 age bands read from the core"]
     assert again["notes"] == []  # the bands are kept: the core is asked once per member
     with container.db.reader.connect() as conn:
-        bands = {
-            t: b for t, b in conn.execute(select(member_attributes.c.token, member_attributes.c.age_band))
-        }
+        bands = dict(conn.execute(select(member_attributes.c.token, member_attributes.c.age_band)))
         assert sorted(bands.values()) == ["65_plus"] * 4 + ["under_25"] * 4
         assert gs.latest_fairness(conn)["parity"] == again["parity"]  # type: ignore[index]
         alerts = gs.recent_alerts(conn, kind="fairness")
     rates = {r["group"]: r["offer_rate"] for r in again["groups"]["age_band"]}
     assert rates == {"65_plus": 0.75, "under_25": 0.25}
     rate = next(p for p in again["parity"] if (p["dimension"], p["metric"]) == ("age_band", "offer_rate"))
-    assert rate["min_max"] == pytest.approx(1 / 3, abs=1e-6) and rate["out_of_band"] == ["under_25"]
+    assert rate["min_max"] == pytest.approx(1 / 3, abs=1e-6)
+    assert rate["out_of_band"] == ["under_25"]
     assert [a["subject"] for a in alerts] == ["age_band:offer_rate:under_25"]  # once, though run twice

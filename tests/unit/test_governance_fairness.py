@@ -61,10 +61,12 @@ def test_rates_ratios_and_an_alert_for_the_group_outside_the_band() -> None:
     assert rate.min_max == pytest.approx(0.8)
     assert rate.out_of_band == ()  # 0.8 is inside a band that includes its ends
     value = next(p for p in found.parity if (p.dimension, p.metric) == ("age_band", "avg_offer_value"))
-    assert value.ratios["under_25"] == 0.5 and value.out_of_band == ("under_25",)
+    assert value.ratios["under_25"] == 0.5
+    assert value.out_of_band == ("under_25",)
     approval = next(p for p in found.parity if (p.dimension, p.metric) == ("age_band", "approval_rate"))
     assert approval.reference == "65_plus"  # as many decisions each: the better served one
-    assert approval.ratios["under_25"] == 0.0 and approval.out_of_band == ("under_25",)
+    assert approval.ratios["under_25"] == 0.0
+    assert approval.out_of_band == ("under_25",)
     alerts = {(p.dimension, p.metric) for p in found.alerts if p.dimension == "age_band"}
     assert alerts == {("age_band", "approval_rate"), ("age_band", "avg_offer_value")}
     segment = {r["group"]: r for r in found.groups["segment"]}
@@ -78,7 +80,8 @@ def test_a_group_below_the_minimum_is_shown_but_not_judged() -> None:
     found = report(*frames(members, offers), band=Band(), min_group=2)
     rate = next(p for p in found.parity if (p.dimension, p.metric) == ("age_band", "offer_rate"))
     assert rate.ratios == {"25_34": 1.0, "35_44": None}
-    assert rate.out_of_band == () and rate.min_max is None
+    assert rate.out_of_band == ()
+    assert rate.min_max is None
 
 
 def test_members_without_a_band_are_counted_as_unknown_and_noted() -> None:
@@ -95,7 +98,8 @@ def test_parity_of_the_reference_is_one_and_min_max_is_a_share(rates: list[float
     found = parity(rows, "segment", "offer_rate", Band(), min_group=1)
     assert found.reference == f"g{len(rates) - 1}"  # the largest denominator
     assert found.ratios[found.reference] == 1.0
-    assert found.min_max is not None and 0 < found.min_max <= 1
+    assert found.min_max is not None
+    assert 0 < found.min_max <= 1
 
 
 def test_a_reference_group_at_zero_is_caught_by_min_over_max() -> None:
@@ -104,12 +108,15 @@ def test_a_reference_group_at_zero_is_caught_by_min_over_max() -> None:
         {"group": "small", "members": 10, "offer_rate": 0.4},
     ]
     found = parity(rows, "segment", "offer_rate", Band(), min_group=1)
-    assert found.reference == "big" and found.ratios == {"big": 1.0, "small": None}  # 0.4 over 0: undefined
-    assert found.min_max == 0.0 and found.out_of_band == ("big",)
+    assert found.reference == "big"
+    assert found.ratios == {"big": 1.0, "small": None}
+    assert found.min_max == 0.0
+    assert found.out_of_band == ("big",)
 
 
 def test_ratio_edge_cases() -> None:
-    assert ratio(None, 1.0) is None and ratio(1.0, None) is None
+    assert ratio(None, 1.0) is None
+    assert ratio(1.0, None) is None
     assert ratio(0.0, 0.0) == 1.0  # no group got any: equal
     assert ratio(0.2, 0.0) is None  # undefined, not infinite
     assert ratio(0.3, 0.6) == 0.5
@@ -132,4 +139,7 @@ def test_age_bands(born: int, band: str) -> None:
 
 def test_the_band_holds_its_ends() -> None:
     band = Band(0.8, 1.25)
-    assert band.holds(0.8) and band.holds(1.25) and not band.holds(0.79) and not band.holds(1.26)
+    assert band.holds(0.8)
+    assert band.holds(1.25)
+    assert not band.holds(0.79)
+    assert not band.holds(1.26)

@@ -31,6 +31,7 @@ from pointflow.service_layer.offer_ports import Accrued, NoOffers, OfferHook, pr
 from pointflow.service_layer.ports import LedgerSession, LedgerSessions, MemberScoring, Touched, WriteConflict
 
 _ATTEMPTS = 5
+FREE_TEXT = ("merchant_name", "description")  # kept in the inbox record as keyed hashes only
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]
 
 
@@ -165,10 +166,15 @@ class _Batch:
             self.latest[token] = event
 
     def _pseudonymous(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The inbox keeps tokens, not the bank's customer and account ids."""
+        """The inbox keeps tokens, not the bank's customer and account ids, and keyed hashes of free text
+        (a payee or a remittance line may name a person): equal text still hashes equal, so duplicates and
+        conflicts are found as before."""
         record["customer_id"] = self.deps.tokenise(str(record["customer_id"]))
         if record.get("account_id"):
             record["account_id"] = self.deps.tokenise(f"account:{record['account_id']}")
+        for name in FREE_TEXT:
+            if record.get(name):
+                record[name] = self.deps.tokenise(f"text:{record[name]}")
         return record
 
     def _repeat(self, event: CanonicalEvent, record: dict[str, Any], digest: str) -> Outcome:

@@ -19,7 +19,7 @@ from pointflow.adapters.db.governance_tables import (
     member_attributes,
     model_fallbacks,
 )
-from pointflow.adapters.db.tables import identity_vault, job_runs
+from pointflow.adapters.db.tables import identity_vault, job_runs, members
 from pointflow.domain.ids import new_id
 from pointflow.governance.drift import DriftStatus, Measured
 
@@ -199,6 +199,7 @@ def unbanded(conn: Connection, *, limit: int) -> list[tuple[str, str]]:
     m, v = member_attributes.c, identity_vault.c
     query = (
         select(v.token, v.customer_id)
+        .join(members, members.c.token == v.token)  # members only: the vault also keeps account numbers
         .outerjoin(member_attributes, m.token == v.token)
         .where(m.token.is_(None))
         .order_by(v.token)
