@@ -4,6 +4,7 @@ as-of date, the fallback switch acting on scoring, age bands read from the sandb
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -160,7 +161,7 @@ def test_fairness_reads_bands_from_the_core_measures_parity_and_replaces_its_dat
     assert report["notes"] == ["8 age bands read from the core"]
     assert again["notes"] == []  # the bands are kept: the core is asked once per member
     with container.db.reader.connect() as conn:
-        bands = dict(conn.execute(select(member_attributes.c.token, member_attributes.c.age_band)))
+        bands = dict(conn.execute(select(member_attributes.c.token, member_attributes.c.age_band)).all())
         assert sorted(bands.values()) == ["65_plus"] * 4 + ["under_25"] * 4
         assert gs.latest_fairness(conn)["parity"] == again["parity"]  # type: ignore[index]
         alerts = gs.recent_alerts(conn, kind="fairness")
@@ -170,3 +171,42 @@ def test_fairness_reads_bands_from_the_core_measures_parity_and_replaces_its_dat
     assert rate["min_max"] == pytest.approx(1 / 3, abs=1e-6)
     assert rate["out_of_band"] == ["under_25"]
     assert [a["subject"] for a in alerts] == ["age_band:offer_rate:under_25"]  # once, though run twice
+
+
+def test_the_commands_run_store_and_show_their_results(database_url: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pointflow.entrypoints.cli import app
+
+    register_small_model(tmp_path / "models")
+    env = {
+        "POINTFLOW_DATABASE_URL": database_url,
+        "POINTFLOW_ENVIRONMENT": "test",
+        "POINTFLOW_MODEL_REGISTRY_DIR": str(tmp_path / "models"),
+        "POINTFLOW_DRIFT_MIN_ROWS": "3",
+    }
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(app, list(args), env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    settings = Settings(database_url=database_url, environment="test", model_registry_dir=tmp_path / "models")
+    container = bootstrap(settings)
+    try:
+        send(container, *[e for i in range(4) for e in history(ref("cust"), 90, i)])
+    finally:
+        container.close()
+    checked = json.loads(run("drift", "check", "--as-of", END.isoformat(), "--json"))
+    assert checked["rows"] == 4
+    assert checked["verdict"] in {"ok", "alert", "fallback"}
+    assert {s["series"] for s in checked["series"]} >= {"tenure_days", "score"}
+    table = run("drift", "check", "--as-of", END.isoformat())
+    assert "tenure_days" in table
+    assert f"as of {END.isoformat()}" in table
+    status = json.loads(run("drift", "status", "--json"))
+    assert len(status["latest"]) == len(checked["series"])
+    report = json.loads(run("fairness", "report", "--as-of", END.isoformat(), "--json"))
+    assert report["notes"][0].startswith("age bands not refreshed: set POINTFLOW_CORE_PLATFORM")
+    assert {p["metric"] for p in report["parity"]} == {"offer_rate", "approval_rate", "avg_offer_value"}
+    assert "offer rate" in run("fairness", "report", "--as-of", END.isoformat(), "--no-fill-bands")
