@@ -166,15 +166,12 @@ class _Batch:
             self.latest[token] = event
 
     def _pseudonymous(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The inbox keeps tokens, not the bank's customer and account ids, and keyed hashes of free text
-        (a payee or a remittance line may name a person): equal text still hashes equal, so duplicates and
-        conflicts are found as before."""
+        """The inbox keeps tokens, not the bank's ids, and keyed hashes of free text (it may name someone)."""
         record["customer_id"] = self.deps.tokenise(str(record["customer_id"]))
         if record.get("account_id"):
             record["account_id"] = self.deps.tokenise(f"account:{record['account_id']}")
-        for name in FREE_TEXT:
-            if record.get(name):
-                record[name] = self.deps.tokenise(f"text:{record[name]}")
+        for name in (n for n in FREE_TEXT if record.get(n)):  # equal text, equal hash: conflicts still show
+            record[name] = self.deps.tokenise(f"text:{record[name]}")
         return record
 
     def _repeat(self, event: CanonicalEvent, record: dict[str, Any], digest: str) -> Outcome:
