@@ -210,3 +210,26 @@ def test_the_commands_run_store_and_show_their_results(database_url: str, tmp_pa
     assert report["notes"][0].startswith("age bands not refreshed: set POINTFLOW_CORE_PLATFORM")
     assert {p["metric"] for p in report["parity"]} == {"offer_rate", "approval_rate", "avg_offer_value"}
     assert "offer rate" in run("fairness", "report", "--as-of", END.isoformat(), "--no-fill-bands")
+
+
+def test_scoring_trusts_its_read_of_the_switch_for_the_ttl_only(container: Container) -> None:
+    from pointflow.adapters.drift_flag import DriftFlag
+
+    now = [0.0]
+    flag = DriftFlag(container.db.reader, ttl=5.0, clock=lambda: now[0])
+    assert flag.reason("propensity", "v0001") is None
+    with container.db.write() as conn:
+        gs.set_fallback(
+            conn,
+            model="propensity",
+            version="v0001",
+            as_of=END,
+            active=True,
+            reason="x 0.4",
+            at=container.clock(),
+        )
+    now[0] = 4.9
+    assert flag.reason("propensity", "v0001") is None  # the cached read
+    now[0] = 5.0
+    assert flag.reason("propensity", "v0001") == "drift fallback: x 0.4"
+    assert flag.reason("propensity", "v0002") is None  # per version
