@@ -62,6 +62,8 @@ def test_drift_is_stored_per_series_idempotently_and_its_fallback_switches_scori
     assert first.skipped is None
     stored = checks(scored, END)
     assert {r["series"] for r in stored} >= {"tenure_days", "txn_count_30d", "score"}
+    assert "next_calendar_month" not in {r["series"] for r in stored}  # seasonal by construction
+    assert "account_balance_cents" in first.unobserved  # imputed in the hot path: nothing to compare
     assert all(r["psi"] >= 0 and r["status"] in {"ok", "alert", "fallback"} for r in stored)
     assert first.verdict == "fallback"
     assert first.fallback_active
