@@ -24,6 +24,7 @@ from pointflow.adapters.db.offer_store import SqlOfferStores
 from pointflow.adapters.db.outbox_store import SqlOutbox
 from pointflow.adapters.db.programme_store import NoProgramme, ProgrammeStore
 from pointflow.adapters.db.quarantine_store import SqlQuarantine
+from pointflow.adapters.drift_flag import DriftFlag
 from pointflow.adapters.llm import ChatRewriter, llm_client
 from pointflow.adapters.mcc import mcc_range
 from pointflow.adapters.notify.contacts import CoreContacts
@@ -201,7 +202,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
         tokeniser=Tokeniser(settings.pseudonym_secret.get_secret_value().encode()),
         clock=clock,
         messages=SqlMessages(db),
-        scoring=load_scoring(settings.model_registry_dir),  # the champion, loaded once
+        # the champion, loaded once; switched to the rule while a drift check says so
+        scoring=load_scoring(
+            settings.model_registry_dir, DriftFlag(db.reader, ttl=settings.drift_flag_ttl_seconds)
+        ),
         offers=OfferEngine(SqlOfferStores(), NoModel()),
     )
     _ensure_programme(container)

@@ -71,6 +71,18 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout_seconds: float = 10.0
+    # Drift (docs/governance.md): PSI at or past the first threshold raises an alert, at or past the second
+    # switches the champion's scoring to the rule until a later check is back under it.
+    drift_alert_psi: float = 0.1
+    drift_fallback_psi: float = 0.25
+    drift_window_days: int = 30  # the population: members with a transaction in these days up to as-of
+    drift_min_rows: int = 100  # fewer members than this: no verdict, the fallback state stays as it is
+    drift_flag_ttl_seconds: float = 5.0  # how long scoring trusts its last read of the fallback switch
+    # Fairness: a group's rate over the reference group's outside [low, high] raises an alert.
+    fairness_band_low: float = 0.8
+    fairness_band_high: float = 1.25
+    fairness_window_days: int = 90
+    fairness_min_group: int = 20  # groups with a smaller denominator are shown but not judged
 
     @model_validator(mode="after")
     def _channels_complete(self) -> Settings:
@@ -80,6 +92,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "POINTFLOW_NOTIFY_WEBHOOK_URL needs POINTFLOW_NOTIFY_WEBHOOK_SECRET to sign with"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _governance_bands(self) -> Settings:
+        if not 0 < self.drift_alert_psi <= self.drift_fallback_psi:
+            raise ValueError("POINTFLOW_DRIFT_ALERT_PSI must be > 0 and ≤ POINTFLOW_DRIFT_FALLBACK_PSI")
+        if not 0 < self.fairness_band_low <= 1 <= self.fairness_band_high:
+            raise ValueError("the fairness band must hold 1: 0 < POINTFLOW_FAIRNESS_BAND_LOW ≤ 1 ≤ …_HIGH")
         return self
 
     @model_validator(mode="after")

@@ -48,7 +48,9 @@ def small_model() -> tuple[ModelVersion, dict[str, str]]:
     result = train_propensity(data, seed=3, split=time_split(months, test=1, validation=1))
     files, extra = to_files(result.model)
     features = result.model.features
-    train_rows = matrix(data.filter(pl.col("snapshot").is_in(result.split.train)), list(features))
+    train = data.filter(pl.col("snapshot").is_in(result.split.train))
+    train_rows = matrix(train, list(features))
+    extra["score_reference"] = reference_distribution(result.model.probability(train)).to_json()
     reference = {
         name: reference_distribution(np.ascontiguousarray(train_rows[:, i]))
         for i, name in enumerate(features)

@@ -15,8 +15,9 @@ from functools import lru_cache
 
 import iso18245
 
+from pointflow.adapters.drift_flag import FallbackSwitch
 from pointflow.adapters.mcc import mcc_range
-from pointflow.adapters.scoring import as_of_day, rule_contribution, score_row
+from pointflow.adapters.scoring import RuleScoring, as_of_day, rule_contribution, score_row
 from pointflow.domain.programme import Programme
 from pointflow.intelligence.features.definitions import UNKNOWN_CATEGORY
 from pointflow.intelligence.propensity.online import OnlineScorer, Score
@@ -50,14 +51,25 @@ def observed_features() -> frozenset[str]:
 class ModelScoring:
     """The champion, loaded once; `score_group` reads, builds the rows and scores them in one call."""
 
-    def __init__(self, scorer: OnlineScorer) -> None:
+    def __init__(
+        self,
+        scorer: OnlineScorer,
+        *,
+        version: tuple[str, str] = ("", ""),
+        drift: FallbackSwitch | None = None,
+    ) -> None:
         self.scorer = scorer
+        self.version = version  # (model name, version label), as the drift switch knows it
+        self.drift = drift
 
     @classmethod
-    def from_version(cls, metadata: ModelVersion, files: Mapping[str, str]) -> ModelScoring:
+    def from_version(
+        cls, metadata: ModelVersion, files: Mapping[str, str], *, drift: FallbackSwitch | None = None
+    ) -> ModelScoring:
         observed = observed_features()
         unobserved = [name for name in metadata.features if name not in observed]
-        return cls(OnlineScorer.from_version(metadata, files, unobserved=unobserved))
+        scorer = OnlineScorer.from_version(metadata, files, unobserved=unobserved)
+        return cls(scorer, version=(metadata.name, metadata.version), drift=drift)
 
     def rows(self, session: LedgerSession, members: Sequence[MemberAt], programme: Programme) -> Floats:
         columns = window_columns(
@@ -74,6 +86,10 @@ class ModelScoring:
         self, session: LedgerSession, touched: Sequence[Touched], *, programme: Programme, at: datetime
     ) -> None:
         if not touched:
+            return
+        switched_off = self.drift.reason(*self.version) if self.drift is not None else None
+        if switched_off is not None:
+            RuleScoring((switched_off,)).score_group(session, touched, programme=programme, at=at)
             return
         members = [MemberAt(t.token, as_of_day(t), t.available) for t in touched]
         x = self.rows(session, members, programme)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pointflow.adapters.drift_flag import FallbackSwitch
 from pointflow.adapters.model_store import ModelStore, RegistryError
 from pointflow.domain.ids import new_id
 from pointflow.domain.programme import Programme
@@ -71,11 +72,15 @@ def score_row(
 
 
 class RuleScoring:
-    """No registered model: the rule on each member's projected points, from one aggregate read a group.
+    """No registered model (or one switched off by drift): the rule on each member's projected points, from
+    one aggregate read a group; `reasons` say why the rule scored.
 
     The 90-day window of the earned points is the group's (its latest booking day and the 89 before), not
     each member's own: one query instead of one a member, for a rule that is a placeholder anyway.
     """
+
+    def __init__(self, reasons: tuple[str, ...] = (NO_MODEL,)) -> None:
+        self.reasons = reasons
 
     def score_group(
         self, session: LedgerSession, touched: Sequence[Touched], *, programme: Programme, at: datetime
@@ -99,18 +104,19 @@ class RuleScoring:
                     source=FALLBACK,
                     probability=rule_probability(projected),
                     low_confidence=True,
-                    reasons=(NO_MODEL,),
+                    reasons=self.reasons,
                     contributions=rule_contribution(projected),
                 ),
             )
 
 
-def load_scoring(registry: Path) -> MemberScoring:
-    """The champion propensity model of the registry, or the rule if none is registered."""
+def load_scoring(registry: Path, drift: FallbackSwitch | None = None) -> MemberScoring:
+    """The champion propensity model of the registry, or the rule if none is registered; `drift` switches
+    the champion to the rule while a drift check says so (docs/governance.md)."""
     try:
         metadata, files = ModelStore(registry).load(MODEL, "champion")
     except RegistryError:
         return RuleScoring()
     from pointflow.adapters.model_scoring import ModelScoring
 
-    return ModelScoring.from_version(metadata, files)
+    return ModelScoring.from_version(metadata, files, drift=drift)

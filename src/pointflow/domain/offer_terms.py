@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Literal, TypeVar, cast, get_args
 
@@ -74,8 +74,8 @@ def read_notice(values: Mapping[str, str]) -> Notice:
         points=_optional(values, "points", int),
         multiplier=_optional(values, "multiplier", Decimal),
         category=values.get("category") or None,
-        valid_from=_optional(values, "valid_from", date.fromisoformat),
-        valid_until=_optional(values, "valid_until", date.fromisoformat),
+        valid_from=_optional(values, "valid_from", _day),
+        valid_until=_optional(values, "valid_until", _day),
         cashback_percent=_optional(values, "cashback_percent", Decimal),
     )
     return Notice(terms=terms, channel=cast(NotifyChannel, channel), locale=values.get("locale") or "")
@@ -86,6 +86,11 @@ def _required(values: Mapping[str, str], name: str) -> str:
     if not value:
         raise InvalidOfferTerms(f"{name} is required", field=name)
     return value
+
+
+def _day(raw: str) -> date:
+    """A date, or the date of a date-time: an issued offer's notice carries its validity as date-times."""
+    return datetime.fromisoformat(raw).date() if "T" in raw else date.fromisoformat(raw)
 
 
 def _optional(values: Mapping[str, str], name: str, parse: Callable[[str], T]) -> T | None:

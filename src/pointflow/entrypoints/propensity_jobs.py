@@ -106,7 +106,10 @@ def _register(
 ) -> ModelVersion:
     files, extra = to_files(result.model)
     features = result.model.features
-    train_rows = matrix(dataset.filter(pl.col("snapshot").is_in(result.split.train)), list(features))
+    train = dataset.filter(pl.col("snapshot").is_in(result.split.train))
+    train_rows = matrix(train, list(features))
+    # the calibrated scores of the training rows: the reference the drift check compares served scores with
+    extra["score_reference"] = reference_distribution(result.model.probability(train)).to_json()
     reference = {
         name: reference_distribution(np.ascontiguousarray(train_rows[:, i]))
         for i, name in enumerate(features)

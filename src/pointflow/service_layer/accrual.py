@@ -31,6 +31,7 @@ from pointflow.service_layer.offer_ports import Accrued, NoOffers, OfferHook, pr
 from pointflow.service_layer.ports import LedgerSession, LedgerSessions, MemberScoring, Touched, WriteConflict
 
 _ATTEMPTS = 5
+FREE_TEXT = ("merchant_name", "description")  # kept in the inbox record as keyed hashes only
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]
 
 
@@ -177,10 +178,12 @@ class _Batch:
             self.latest[token] = event
 
     def _pseudonymous(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The inbox keeps tokens, not the bank's customer and account ids."""
+        """The inbox keeps tokens, not the bank's ids, and keyed hashes of free text (it may name someone)."""
         record["customer_id"] = self.deps.tokenise(str(record["customer_id"]))
         if record.get("account_id"):
             record["account_id"] = self.deps.tokenise(f"account:{record['account_id']}")
+        for name in (n for n in FREE_TEXT if record.get(n)):  # equal text, equal hash: conflicts still show
+            record[name] = self.deps.tokenise(f"text:{record[name]}")
         return record
 
     def _repeat(self, event: CanonicalEvent, record: dict[str, Any], digest: str) -> Outcome:

@@ -16,6 +16,8 @@ from pointflow.domain.delivery import Backoff, Verdict
 from pointflow.domain.ids import new_id
 from pointflow.service_layer.ports import LedgerSession
 
+ACCOUNT_PREFIX = "account:"  # how an account number is kept in the vault, beside customer ids
+
 
 def enqueue(
     session: LedgerSession,
@@ -25,10 +27,17 @@ def enqueue(
     token: str,
     at: datetime,
     account_id: str | None = None,
+    account_ref: str | None = None,
     values: Mapping[str, str],
 ) -> None:
-    """Add a write-back to the current transaction: it exists if and only if its cause commits."""
-    body = {"account_id": account_id, "values": dict(values)}
+    """Add a write-back to the current transaction: it exists if and only if its cause commits.
+
+    `account_ref` names the account by its vault token (`account:<id>` in the vault), so the outbox keeps
+    no account number; the dispatcher resolves it at delivery.
+    """
+    body: dict[str, object] = {"account_id": account_id, "values": dict(values)}
+    if account_ref is not None:
+        body["account_ref"] = account_ref
     session.add_row(
         "outbox",
         {
@@ -120,11 +129,17 @@ def _deliver(
     if customer is None:
         return Delivery(Verdict.REFUSED, "the member's customer id is no longer in the identity vault")
     body = orjson.loads(message.body)
+    account = body.get("account_id")
+    if body.get("account_ref"):
+        resolved = customer_id(body["account_ref"]) or ""
+        if not resolved.startswith(ACCOUNT_PREFIX):
+            return Delivery(Verdict.REFUSED, "the account to credit is no longer in the identity vault")
+        account = resolved.removeprefix(ACCOUNT_PREFIX)
     write_back = WriteBack(
         kind=WriteBackKind(message.kind),
         key=message.key,
         customer_id=customer,
-        account_id=body.get("account_id"),
+        account_id=account,
         values=dict(body.get("values", {})),
     )
     return receiver.deliver(write_back)

@@ -46,6 +46,10 @@ class LedgerSession(Protocol):
         self, *, id: str, key: InboxKey, content_hash: str, event_type: str, canonical: str, at: datetime
     ) -> None: ...
     def add_member(self, member: Member, customer_id: str, at: datetime) -> None: ...
+    def remember_identity(self, token: str, identifier: str) -> None:
+        """Keep token → identifier (e.g. `account:<number>`) in the vault, once, for the delivery boundary."""
+        ...
+
     def add_posting(
         self,
         *,

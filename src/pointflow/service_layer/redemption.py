@@ -71,6 +71,7 @@ def redeem(
             clock(),
             actor,
             active.programme.currency,
+            tokenise(f"account:{command.account_id}") if command.account_id else None,
         )
 
 
@@ -107,6 +108,7 @@ def _apply(
     now: datetime,
     actor: str,
     currency: str,
+    account_ref: str | None,
 ) -> Redemption:
     points = reward.points * command.quantity
     lots = {lot.id: lot for lot in session.open_lots(member.token)}
@@ -141,7 +143,12 @@ def _apply(
             "created_at": now,
         },
     )
-    _write_back(session, member.token, reward, command, points, value, currency, redemption_id, now)
+    if account_ref is not None and command.account_id is not None:
+        # the outbox names the account by a vault token; only the delivery boundary reads the number
+        session.remember_identity(account_ref, f"account:{command.account_id}")
+    _write_back(
+        session, member.token, reward, command, points, value, currency, redemption_id, now, account_ref
+    )
     session.audit(
         at=now,
         actor=actor,
@@ -176,6 +183,7 @@ def _write_back(
     currency: str,
     redemption_id: str,
     now: datetime,
+    account_ref: str | None,
 ) -> None:
     """Tell the core about the reward in the same transaction, so it is told if and only if it happened.
 
@@ -199,6 +207,6 @@ def _write_back(
         key=f"pointflow-redemption-{redemption_id}",
         token=token,
         at=now,
-        account_id=command.account_id,
+        account_ref=account_ref,
         values=values,
     )

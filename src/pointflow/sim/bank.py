@@ -57,6 +57,7 @@ class SimCustomer:
     full_name: str
     email: str
     phone: str
+    birth_date: date | None = None  # personal data too; fairness reads only the age band derived from it
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,14 @@ def _customer(rng: random.Random, number: int, persona: str) -> SimCustomer:
         full_name=f"{first} {last}",
         email=f"{first}.{last}{number}@example.com".lower(),
         phone=f"+1-{rng.randint(201, 989)}-555-{rng.randint(100, 199):04d}",
+        birth_date=_birth_date(number),
     )
+
+
+def _birth_date(number: int) -> date:
+    """Ages 18 to 85 in 2024, from the customer number alone: the shared generator's draws stay."""
+    own = random.Random(f"birth:{number}")
+    return date(2024 - own.randint(18, 85), own.randint(1, 12), own.randint(1, 28))
 
 
 def _member(rng: random.Random, customer: SimCustomer) -> _Member:

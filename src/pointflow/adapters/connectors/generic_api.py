@@ -13,7 +13,7 @@ from pointflow.domain.errors import InvalidEvent
 from pointflow.domain.money import Money
 from pointflow.service_layer.ports import HttpCall
 
-_PII = ("full_name", "email", "phone")
+_PII = ("full_name", "email", "phone", "date_of_birth")
 
 
 class GenericCoreApi:
@@ -24,12 +24,13 @@ class GenericCoreApi:
 
     def parse_customer(self, body: Any) -> CustomerMaster:
         record = _object(body, "customer")
-        joined = record.get("joined_on")
+        joined, born = record.get("joined_on"), record.get("date_of_birth")
         return CustomerMaster(
             customer_id=str(record.get("customer_id", "")),
             status=_text(record.get("status")),
             segment=_text(record.get("segment")),
             joined_on=date.fromisoformat(joined) if isinstance(joined, str) else None,
+            birth_year=date.fromisoformat(born).year if isinstance(born, str) else None,
             pii={k: str(record[k]) for k in _PII if record.get(k)},
         )
 

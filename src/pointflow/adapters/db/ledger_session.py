@@ -16,7 +16,7 @@ from pointflow.adapters.db import scoring_reads as reads
 from pointflow.adapters.db.activity_store import ActivityBuckets
 from pointflow.adapters.db.audit_store import AuditAppender, open_appender
 from pointflow.adapters.db.engine import Database
-from pointflow.adapters.db.tables import lots, members, postings, redemptions
+from pointflow.adapters.db.tables import identity_vault, lots, members, postings, redemptions
 from pointflow.domain.ledger import Leg
 from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
 from pointflow.domain.money import CustomerToken
@@ -116,6 +116,13 @@ class SqlLedgerSession:
     def add_member(self, member: Member, customer_id: str, at: datetime) -> None:
         self.rows.new_members.append((member, at))
         self.rows.vault.append({"token": member.token, "customer_id": customer_id})
+
+    def remember_identity(self, token: str, identifier: str) -> None:
+        if any(row["token"] == token for row in self.rows.vault):
+            return
+        known = select(identity_vault.c.token).where(identity_vault.c.token == token)
+        if self.conn.execute(known).first() is None:
+            self.rows.vault.append({"token": token, "customer_id": identifier})
 
     def add_posting(
         self,

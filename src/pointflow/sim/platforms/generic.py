@@ -82,6 +82,7 @@ def _customer(customer_id: str, state: SandboxState) -> tuple[int, Any]:
         "full_name": c.full_name,
         "email": c.email,
         "phone": c.phone,
+        "date_of_birth": c.birth_date.isoformat() if c.birth_date else None,
     }
 
 

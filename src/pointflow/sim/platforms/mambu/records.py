@@ -39,6 +39,8 @@ def client_record(customer: SimCustomer, custom_fields: Mapping[str, Mapping[str
         "addresses": [{"country": customer.home_country, "indexInList": 0}],
         "idDocuments": [],
     }
+    if customer.birth_date is not None:
+        record["birthDate"] = customer.birth_date.isoformat()
     record.update({name: dict(values) for name, values in custom_fields.items() if values})
     return record
 
