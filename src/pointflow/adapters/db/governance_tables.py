@@ -1,4 +1,4 @@
-"""The schema of governance (migration 0008): drift checks per model version and series, the drift
+"""The schema of governance (migration 0007): drift checks per model version and series, the drift
 fallback switch, governance alerts (drift and fairness), and the age band per token that fairness measures."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Governance: drift checks, the drift fallback switch, governance alerts, age bands per token.
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 """
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
+revision: str = "0007"
 down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
