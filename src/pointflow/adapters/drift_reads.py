@@ -12,15 +12,10 @@ from sqlalchemy import Connection, func, select
 
 from pointflow.adapters.db import scoring_reads as reads
 from pointflow.adapters.db.tables import member_activity_days, member_scores, members
+from pointflow.adapters.db.window_sums import window_sums
 from pointflow.adapters.model_scoring import categories, category_of
 from pointflow.domain.programme import Programme
-from pointflow.intelligence.serving.features import (
-    Floats,
-    MemberAt,
-    feature_columns,
-    feature_matrix,
-    horizon,
-)
+from pointflow.intelligence.serving.features import Floats, MemberAt, feature_matrix, window_columns
 
 PAGE = 2_000
 _b = member_activity_days.c
@@ -50,18 +45,15 @@ def population(
 def feature_rows(
     conn: Connection, tokens: Sequence[str], *, as_of: date, programme: Programme, features: Sequence[str]
 ) -> Floats:
-    """The members' rows (in `features` order) as of the end of `as_of` (later buckets are left out by
-    `feature_columns`); the available balance and the redemption history are today's: the ledger keeps no
+    """The members' rows (in `features` order) as of the end of `as_of` (later buckets are left out of the
+    window sums); the available balance and the redemption history are today's: the ledger keeps no
     balance by date, and the drift check runs for a recent date."""
     query = select(members.c.token, members.c.available).where(members.c.token.in_(tokens))
     balance = {str(t): int(a) for t, a in conn.execute(query)}
     at = [MemberAt(t, as_of, int(balance.get(t, 0))) for t in tokens]
-    since = horizon(at)
-    currency = programme.currency
-    columns = feature_columns(
+    columns = window_columns(
         at,
-        reads.activity_rows(conn, {}, tokens, since=since, currency=currency),
-        reads.activity_before(conn, {}, tokens, before=since, currency=currency),
+        window_sums(conn, {}, [(t, as_of) for t in tokens], currency=programme.currency),
         reads.redemption_totals(conn, tokens),
         category_of=category_of,
         reward_kind={reward.id: reward.kind for reward in programme.rewards},
