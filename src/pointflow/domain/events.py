@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 import orjson
 
@@ -145,3 +147,17 @@ def text_hash(text: str) -> str:
 
 def differing_fields(stored: dict[str, str | None], incoming: dict[str, str | None]) -> list[str]:
     return sorted(k for k in stored.keys() | incoming.keys() if stored.get(k) != incoming.get(k))
+
+
+FREE_TEXT = ("merchant_name", "description")  # kept in the inbox record as keyed hashes only
+
+
+def pseudonymous(record: dict[str, Any], tokenise: Callable[[str], str]) -> dict[str, Any]:
+    """The record as the inbox keeps it: tokens, not the bank's ids, and keyed hashes of free text (which
+    may name someone); equal text gives an equal hash, so a conflict still shows."""
+    record["customer_id"] = tokenise(str(record["customer_id"]))
+    if record.get("account_id"):
+        record["account_id"] = tokenise(f"account:{record['account_id']}")
+    for name in (n for n in FREE_TEXT if record.get(n)):
+        record[name] = tokenise(f"text:{record[name]}")
+    return record

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from pointflow.domain.earning import EarnInput, EarnResult, TraceLine, evaluate, period_key
+from pointflow.domain.earning import EarnInput, EarnResult, evaluate, period_key
 from pointflow.domain.errors import InvalidEvent
 from pointflow.domain.events import (
     CanonicalEvent,
@@ -17,6 +17,7 @@ from pointflow.domain.events import (
     TransactionReversed,
     differing_fields,
     event_record,
+    pseudonymous,
     record_text,
     text_hash,
 )
@@ -29,9 +30,9 @@ from pointflow.domain.reversal import clawback_points
 from pointflow.service_layer.lots import consume
 from pointflow.service_layer.offer_ports import Accrued, NoOffers, OfferHook, programme_with
 from pointflow.service_layer.ports import LedgerSession, LedgerSessions, MemberScoring, Touched, WriteConflict
+from pointflow.service_layer.rule_trace import trace_rows
 
 _ATTEMPTS = 5
-FREE_TEXT = ("merchant_name", "description")  # kept in the inbox record as keyed hashes only
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]
 
 
@@ -74,34 +75,6 @@ def ingest(events: Sequence[CanonicalEvent], deps: LedgerDeps, *, actor: str) ->
             if attempt == _ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
-
-
-TRACE_FIELDS = ("rule_id", "kind", "outcome", "reason", "points", "multiplier")
-
-
-TraceRow = tuple[str, str, str, str, str, str | None]
-UNMATCHED_EXCLUSIONS = "exclusions"  # the one row that stands for every exclusion that did not apply
-
-
-def trace_rows(lines: Sequence[TraceLine]) -> list[TraceRow]:
-    """The rule trace as compact rows in TRACE_FIELDS order (stored with the accrual).
-
-    Exclusions that did not apply are named in one row rather than one row each: their reasons only say
-    that the transaction is not of the excluded kind, and at a row apiece they were most of a stored
-    accrual's size (and of the pages each commit writes).
-    """
-    rows: list[TraceRow] = []
-    passed: list[str] = []
-    for ln in lines:
-        if ln.kind == "exclusion" and ln.outcome == "not_matched":
-            passed.append(ln.rule_id)
-            continue
-        multiplier = None if ln.multiplier is None else str(ln.multiplier)
-        rows.append((ln.rule_id, ln.kind, ln.outcome, ln.reason, str(ln.points), multiplier))
-    if passed:
-        reason = f"none of these exclusions applies: {', '.join(passed)}"
-        rows.insert(0, (UNMATCHED_EXCLUSIONS, "exclusion", "not_matched", reason, "0", None))
-    return rows
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -158,7 +131,7 @@ class _Batch:
 
     def _one(self, event: CanonicalEvent) -> Outcome:
         key = (event.source.system, event.source.id)
-        record = self._pseudonymous(event_record(event))
+        record = pseudonymous(event_record(event), self.deps.tokenise)
         text = record_text(record)
         digest = text_hash(text)
         if key in self.seen:
@@ -176,15 +149,6 @@ class _Batch:
         known = self.latest.get(token) if token else None
         if token and (known is None or event.booked_at >= known.booked_at):
             self.latest[token] = event
-
-    def _pseudonymous(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The inbox keeps tokens, not the bank's ids, and keyed hashes of free text (it may name someone)."""
-        record["customer_id"] = self.deps.tokenise(str(record["customer_id"]))
-        if record.get("account_id"):
-            record["account_id"] = self.deps.tokenise(f"account:{record['account_id']}")
-        for name in (n for n in FREE_TEXT if record.get(n)):  # equal text, equal hash: conflicts still show
-            record[name] = self.deps.tokenise(f"text:{record[name]}")
-        return record
 
     def _repeat(self, event: CanonicalEvent, record: dict[str, Any], digest: str) -> Outcome:
         stored_hash, stored_text = self.seen[(event.source.system, event.source.id)]

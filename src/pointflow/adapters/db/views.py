@@ -18,7 +18,7 @@ from pointflow.adapters.db.tables import (
     postings,
     reversals,
 )
-from pointflow.service_layer.accrual import TRACE_FIELDS
+from pointflow.service_layer.rule_trace import TRACE_FIELDS
 
 
 def member_summary(conn: Connection, token: str) -> dict[str, Any] | None:
