@@ -19,7 +19,7 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 def open_container(url: str) -> Container:
     """The application wired to `url`, migrated and with the sample programme loaded."""
-    return bootstrap(Settings(database_url=url, environment="test"))
+    return bootstrap(Settings(database_url=url, environment="development"))
 
 
 @dataclass

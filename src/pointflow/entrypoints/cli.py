@@ -19,7 +19,15 @@ from rich.table import Table
 from pointflow.adapters.db.apikey_store import Role
 from pointflow.adapters.db.audit_store import iter_entries, read_head
 from pointflow.bootstrap import Container, bootstrap
-from pointflow.entrypoints import cli_demo, cli_features, cli_models, cli_report, cli_segments, cli_worker
+from pointflow.entrypoints import (
+    cli_demo,
+    cli_features,
+    cli_models,
+    cli_report,
+    cli_segments,
+    cli_users,
+    cli_worker,
+)
 from pointflow.entrypoints.cli_clv import clv_app
 from pointflow.entrypoints.cli_decode import decode
 from pointflow.entrypoints.cli_forecast import forecast_app
@@ -61,6 +69,7 @@ cli_features.register(app)
 cli_segments.register(app)
 cli_models.register(app)
 cli_report.register(app)
+cli_users.register(app)
 
 out = Console()
 err = Console(stderr=True)
