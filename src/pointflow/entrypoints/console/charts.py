@@ -45,7 +45,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     start = math.floor(low / step) * step
     ticks = [start]
-    while ticks[-1] < high - 1e-9:
+    while ticks[-1] < high - step * 1e-9:
         ticks.append(ticks[-1] + step)
     return ticks
 
