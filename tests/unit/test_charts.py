@@ -1,7 +1,8 @@
-"""The server-side SVG charts: well-formed, titled, with axes, marks for every value and a text alternative."""
+"""Server-side SVG charts: well-formed, titled, with axes, a mark per value and a text alternative."""
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -28,11 +29,16 @@ def test_a_bar_chart_has_a_title_a_description_a_bar_per_value_and_the_data_as_a
     svg = svg_of(figure)
     assert svg.get("role") == "img"
     title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
-    assert title is not None and title.text == "Postings per day"
-    assert desc is not None and "highest 9 (3 May)" in str(desc.text) and "lowest 0 (2 May)" in str(desc.text)
+    assert title is not None
+    assert title.text == "Postings per day"
+    assert desc is not None
+    assert "highest 9 (3 May)" in str(desc.text)
+    assert "lowest 0 (2 May)" in str(desc.text)
     assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
     heights = [float(r.get("height", "nan")) for r in svg.iter(f"{SVG}rect")]
-    assert len(heights) == 3 and heights[1] == 0 and heights[2] > heights[0] > 0
+    assert len(heights) == 3
+    assert heights[1] == 0
+    assert heights[2] > heights[0] > 0
     cells = [td.text for td in figure.iter("td")]
     assert cells == ["4", "0", "9"]
 
@@ -66,8 +72,9 @@ def test_ticks_cover_the_range_and_zero_in_even_steps(a: float, b: float) -> Non
     ticks = nice_ticks(low, high)
     step = ticks[1] - ticks[0]
     slack = step * 1e-6  # floating-point sums of the step
-    assert ticks[0] <= min(low, 0) and ticks[-1] >= max(high, 0) - slack
-    assert all(abs((t2 - t1) - step) <= slack for t1, t2 in zip(ticks, ticks[1:], strict=False))
+    assert ticks[0] <= min(low, 0)
+    assert ticks[-1] >= max(high, 0) - slack
+    assert all(abs((t2 - t1) - step) <= slack for t1, t2 in itertools.pairwise(ticks))
     assert 2 <= len(ticks) <= 12
 
 

@@ -105,7 +105,8 @@ def test_the_right_password_opens_a_session_that_the_cookie_token_finds(auth: Co
     assert isinstance(outcome, SignedIn)
     assert outcome.person.roles == {ConsoleRole.RISK}
     found = auth.current(outcome.token)
-    assert found is not None and found.csrf_token == outcome.csrf_token
+    assert found is not None
+    assert found.csrf_token == outcome.csrf_token
     assert outcome.token not in auth.users.sessions  # type: ignore[attr-defined]  # only its keyed hash
 
 
