@@ -26,7 +26,9 @@ def open_container(url: str) -> Container:
     The registry is an empty temporary folder, so the replay measures the rule path whatever `var/models`
     holds on this machine; `bench.replay_scoring` measures the model path with a model it trains.
     """
-    return bootstrap(Settings(database_url=url, environment="test", model_registry_dir=empty_registry()))
+    return bootstrap(
+        Settings(database_url=url, environment="development", model_registry_dir=empty_registry())
+    )
 
 
 @lru_cache(maxsize=1)

@@ -87,7 +87,7 @@ class Timed:
 def run_one(folder: Path, name: str, items: list[Any], registry: Path | None) -> dict[str, Any]:
     settings = Settings(
         database_url=f"sqlite:///{folder / name}.db",
-        environment="test",
+        environment="development",
         model_registry_dir=registry or folder / "empty",
     )
     container: Container = bootstrap(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,11 @@ from pointflow.bootstrap import Container, bootstrap
 from pointflow.config import Settings
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+# The test environment fails closed without real secrets (config.py), like production: every test run,
+# and every command a test starts, gets random ones of its own.
+os.environ.setdefault("POINTFLOW_PSEUDONYM_SECRET", secrets.token_hex(32))
+os.environ.setdefault("POINTFLOW_SESSION_SECRET", secrets.token_hex(32))
 
 
 @dataclass

@@ -24,6 +24,7 @@ from pointflow.adapters.db.offer_store import SqlOfferStores
 from pointflow.adapters.db.outbox_store import SqlOutbox
 from pointflow.adapters.db.programme_store import NoProgramme, ProgrammeStore
 from pointflow.adapters.db.quarantine_store import SqlQuarantine
+from pointflow.adapters.db.user_store import SqlUsers
 from pointflow.adapters.drift_flag import DriftFlag
 from pointflow.adapters.llm import ChatRewriter, llm_client
 from pointflow.adapters.mcc import mcc_range
@@ -31,14 +32,18 @@ from pointflow.adapters.notify.contacts import CoreContacts
 from pointflow.adapters.notify.email import EmailChannel, SmtpSettings
 from pointflow.adapters.notify.push import MqttSettings, PushChannel
 from pointflow.adapters.notify.webhook import WebhookChannel
+from pointflow.adapters.oidc import FileKeys, OidcVerifier, UrlKeys
 from pointflow.adapters.programme_file import sample_programme_path
 from pointflow.adapters.scoring import load_scoring
 from pointflow.config import Settings
 from pointflow.domain.delivery import Backoff
 from pointflow.domain.events import TransactionType
+from pointflow.governance.access import LockoutPolicy
 from pointflow.governance.identity import Tokeniser
+from pointflow.governance.passwords import Passwords
 from pointflow.intelligence.messages.compose import Rewriter
 from pointflow.service_layer.accrual import LedgerDeps
+from pointflow.service_layer.console_auth import ConsoleAuth, SessionPolicy, UserStore
 from pointflow.service_layer.notify import Channel, Notifier, RoutingReceiver
 from pointflow.service_layer.offer_commands import OfferDeps
 from pointflow.service_layer.offer_decisions import OfferEngine
@@ -65,8 +70,10 @@ class Container:
     tokeniser: Tokeniser
     clock: Clock
     messages: SqlMessages
+    console: ConsoleAuth
     scoring: MemberScoring | None = None
     offers: OfferHook = field(default_factory=NoOffers)
+    oidc: OidcVerifier | None = None  # single sign-on, when configured
 
     def ledger_deps(self) -> LedgerDeps:
         return LedgerDeps(
@@ -202,6 +209,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
         tokeniser=Tokeniser(settings.pseudonym_secret.get_secret_value().encode()),
         clock=clock,
         messages=SqlMessages(db),
+        console=console_auth(settings, SqlUsers(db), clock),
+        oidc=oidc_verifier(settings),
         # the champion, loaded once; switched to the rule while a drift check says so
         scoring=load_scoring(
             settings.model_registry_dir, DriftFlag(db.reader, ttl=settings.drift_flag_ttl_seconds)
@@ -210,6 +219,39 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
     )
     _ensure_programme(container)
     return container
+
+
+def console_auth(settings: Settings, users: UserStore, clock: Clock) -> ConsoleAuth:
+    """Console sign-in with the configured lock-out and session lengths."""
+    s = settings
+    return ConsoleAuth(
+        users=users,
+        passwords=Passwords(),
+        lockout=LockoutPolicy(attempts=s.lockout_attempts, minutes=s.lockout_minutes),
+        sessions=SessionPolicy(
+            lifetime=timedelta(hours=s.session_hours), idle=timedelta(minutes=s.session_idle_minutes)
+        ),
+        key=s.session_secret.get_secret_value().encode(),
+        clock=clock,
+    )
+
+
+def oidc_verifier(settings: Settings) -> OidcVerifier | None:
+    """Bearer-token sign-on from the bank's identity provider, when its issuer is configured."""
+    s = settings
+    if not (s.oidc_issuer and s.oidc_audience):
+        return None
+    keys = UrlKeys(s.oidc_jwks_url) if s.oidc_jwks_url else FileKeys(Path(str(s.oidc_jwks_file)))
+    return OidcVerifier(
+        keys=keys,
+        issuer=s.oidc_issuer,
+        audience=s.oidc_audience,
+        algorithms=tuple(s.oidc_algorithms),
+        username_claim=s.oidc_username_claim,
+        roles_claim=s.oidc_roles_claim,
+        role_map=s.oidc_role_map,
+        leeway_seconds=s.oidc_leeway_seconds,
+    )
 
 
 def configured_connectors(settings: Settings) -> dict[str, Connector]:

@@ -9,6 +9,7 @@ from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "pointflow-development-only-secret-do-not-use"
+DEVELOPMENT_SESSION_SECRET = "pointflow-development-only-session-secret"
 _PLACEHOLDERS = ("change-me", "changeme", "placeholder", "secret", "development", "example")
 
 
@@ -83,6 +84,23 @@ class Settings(BaseSettings):
     fairness_band_high: float = 1.25
     fairness_window_days: int = 90
     fairness_min_group: int = 20  # groups with a smaller denominator are shown but not judged
+    # The console (docs/console.md): the key that signs log-in forms and keys session ids, how long a
+    # session lasts (in all, and idle), and the lock-out after consecutive failed log-ins.
+    session_secret: SecretStr = SecretStr(DEVELOPMENT_SESSION_SECRET)
+    session_hours: float = 8.0
+    session_idle_minutes: float = 30.0
+    lockout_attempts: int = 5
+    lockout_minutes: float = 15.0
+    # Optional single sign-on: bearer JWTs from the bank's identity provider, checked against its keys.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_jwks_file: Path | None = None
+    oidc_algorithms: list[Literal["RS256", "ES256"]] = ["RS256", "ES256"]
+    oidc_username_claim: str = "preferred_username"
+    oidc_roles_claim: str = "groups"
+    oidc_role_map: dict[str, list[str]] = {}  # the provider's group → console roles
+    oidc_leeway_seconds: int = 30
 
     @model_validator(mode="after")
     def _channels_complete(self) -> Settings:
@@ -103,18 +121,42 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if not (self.oidc_issuer or self.oidc_audience or self.oidc_jwks_url or self.oidc_jwks_file):
+            return self
+        if not (self.oidc_issuer and self.oidc_audience):
+            raise ValueError("OIDC needs both POINTFLOW_OIDC_ISSUER and POINTFLOW_OIDC_AUDIENCE")
+        if (self.oidc_jwks_url is None) == (self.oidc_jwks_file is None):
+            raise ValueError("OIDC needs one of POINTFLOW_OIDC_JWKS_URL or POINTFLOW_OIDC_JWKS_FILE")
+        if not self.oidc_algorithms:
+            raise ValueError("POINTFLOW_OIDC_ALGORITHMS must name RS256, ES256 or both")
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return self.oidc_issuer is not None
+
+    @model_validator(mode="after")
     def _fail_closed(self) -> Settings:
+        if self.environment == "development":
+            return self
+        # Test and production environments hold real members' tokens and real people's sessions.
+        _require_secret("POINTFLOW_PSEUDONYM_SECRET", self.pseudonym_secret, self.environment)
+        _require_secret("POINTFLOW_SESSION_SECRET", self.session_secret, self.environment)
         if self.environment != "production":
             return self
-        secret = self.pseudonym_secret.get_secret_value()
-        if len(secret) < 32 or any(word in secret.lower() for word in _PLACEHOLDERS):
-            raise ValueError(
-                "POINTFLOW_PSEUDONYM_SECRET must be set to a random value of at least 32 characters "
-                "in production (placeholders are refused)"
-            )
         if (
             "POINTFLOW_DATABASE_URL" not in self.model_fields_set
             and "database_url" not in self.model_fields_set
         ):
             raise ValueError("POINTFLOW_DATABASE_URL must be set explicitly in production")
         return self
+
+
+def _require_secret(name: str, value: SecretStr, environment: str) -> None:
+    secret = value.get_secret_value()
+    if len(secret) < 32 or any(word in secret.lower() for word in _PLACEHOLDERS):
+        raise ValueError(
+            f"{name} must be set to a random value of at least 32 characters "
+            f"in {environment} (placeholders are refused)"
+        )

@@ -26,6 +26,7 @@ from pointflow.entrypoints import (
     cli_models,
     cli_report,
     cli_segments,
+    cli_users,
     cli_worker,
 )
 from pointflow.entrypoints.cli_clv import clv_app
@@ -70,6 +71,7 @@ cli_segments.register(app)
 cli_models.register(app)
 cli_report.register(app)
 cli_governance.register(app)
+cli_users.register(app)
 
 out = Console()
 err = Console(stderr=True)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pointflow.bootstrap import Container
+from pointflow.entrypoints import console
 from pointflow.entrypoints.api import events, members, offers, ops, problems
 from pointflow.entrypoints.api.batching import IngestBatcher, Process
 from pointflow.entrypoints.api.metrics import Metrics
@@ -40,6 +41,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(events.router)
     app.include_router(members.router)
     app.include_router(offers.router)
+    console.install(app)
 
     app.add_middleware(TimingMiddleware, metrics=app.state.metrics)
     return app

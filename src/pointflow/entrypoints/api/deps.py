@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -33,15 +32,23 @@ async def _caller(request: Request, container: ContainerDep) -> ApiKey:
     return found
 
 
-def require(role: Role) -> Callable[..., Awaitable[ApiKey]]:
-    """A dependency that lets through keys with `role` or admin."""
+class RoleCheck:
+    """A dependency that lets through keys with `role` or admin (a class, so tests can read the role)."""
 
-    async def check(caller: Annotated[ApiKey, Depends(_caller)]) -> ApiKey:
-        if caller.role not in (role, Role.ADMIN):
-            raise Problem(403, "Forbidden", f"this route needs the {role.value} role", field="Authorization")
+    def __init__(self, role: Role) -> None:
+        self.role = role
+
+    async def __call__(self, caller: Annotated[ApiKey, Depends(_caller)]) -> ApiKey:
+        if caller.role not in (self.role, Role.ADMIN):
+            raise Problem(
+                403, "Forbidden", f"this route needs the {self.role.value} role", field="Authorization"
+            )
         return caller
 
-    return check
+
+def require(role: Role) -> RoleCheck:
+    """A dependency that lets through keys with `role` or admin."""
+    return RoleCheck(role)
 
 
 IngestKey = Annotated[ApiKey, Depends(require(Role.INGEST))]

@@ -1,0 +1,34 @@
+"""Helpers for console tests: users with known passwords, logging in through the form, reading tokens."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from pointflow.bootstrap import Container
+from pointflow.governance.access import ConsoleRole
+from pointflow.governance.passwords import generate_password
+from tests.factories import ref
+
+HIDDEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_user(container: Container, *roles: ConsoleRole) -> tuple[str, str]:
+    username, password = ref("user"), generate_password()
+    container.console.create_user(username=username, password=password, roles=frozenset(roles))
+    return username, password
+
+
+def csrf_in(html: str) -> str:
+    found = HIDDEN.search(html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
+
+
+def log_in(client: httpx.Client, username: str, password: str) -> httpx.Response:
+    """Open the log-in form (which sets its cookie) and post it; returns the response to the post."""
+    form = client.get("/console/login")
+    assert form.status_code == 200, form.text
+    data = {"username": username, "password": password, "csrf_token": csrf_in(form.text)}
+    return client.post("/console/login", data=data, follow_redirects=False)
