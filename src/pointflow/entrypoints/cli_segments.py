@@ -81,7 +81,7 @@ def load_command(
     try:
         tokenise = container.tokeniser.token
         members = {
-            tokenise(str(c)): (str(s), str(n))
+            str(tokenise(str(c))): (str(s), str(n))
             for c, s, n in frame.select("customer_id", "segment", "segment_name").iter_rows()
         }
         with container.db.write() as conn:
