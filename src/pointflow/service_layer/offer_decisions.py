@@ -53,7 +53,8 @@ class OfferEngine:
         if window is not None:
             store.prefetch_activity(tokens, at.date() - window)
         found = store.accepted_rules(tokens, at)
-        return {token: tuple(offer_rules(offers)) for token, offers in found.items() if offers}
+        per_point = programme.value_per_point
+        return {token: tuple(offer_rules(offers, per_point)) for token, offers in found.items() if offers}
 
     def after_accrual(self, session: LedgerSession, accrued: Accrued) -> None:
         offers = accrued.programme.offers

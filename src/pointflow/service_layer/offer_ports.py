@@ -37,6 +37,7 @@ class StoredOffer:
     valid_from: datetime
     valid_until: datetime
     segment: str
+    posting_id: str | None = None  # the ledger posting that paid the offer at acceptance (flat bonus)
 
 
 class OfferStore(Protocol):

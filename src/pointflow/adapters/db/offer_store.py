@@ -31,6 +31,7 @@ from pointflow.domain.arbitration import Posterior
 from pointflow.domain.money import UNITS_PER_MAJOR
 from pointflow.domain.offer_policy import Contact
 from pointflow.domain.offers import OPEN_STATES, OfferState
+from pointflow.service_layer.offer_issue import RULE_KINDS
 from pointflow.service_layer.offer_ports import MemberSignals, StoredOffer, StoredScore
 from pointflow.service_layer.ports import LedgerSession
 
@@ -63,6 +64,7 @@ def stored_offer(row: Row[Any]) -> StoredOffer:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         segment=row.segment,
+        posting_id=row.posting_id,
     )
 
 
@@ -227,7 +229,7 @@ class SqlOfferStore:
         query = select(offers).where(
             offers.c.token.in_(list(tokens)),
             offers.c.state.in_(_RULE_STATES),
-            offers.c.kind == "category_multiplier",
+            offers.c.kind.in_(RULE_KINDS),
             offers.c.valid_until > at - timedelta(days=7),  # late bookings inside the window still count
         )
         found: dict[str, list[StoredOffer]] = {}

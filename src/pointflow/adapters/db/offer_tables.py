@@ -47,6 +47,7 @@ offers = Table(
     Column("valid_until", TS, nullable=False),
     Column("responded_at", TS),  # accepted, ignored or redeemed
     Column("segment", String(64), nullable=False),
+    Column("posting_id", String(32)),  # the posting that paid it at acceptance (migration 0009)
     Index("ix_offers_token_state", "token", "state"),
     Index("ix_offers_state_due", "state", "approval_due"),
     Index("ix_offers_segment_issued", "segment", "issued_at"),

@@ -1,4 +1,5 @@
-"""Offers: the member's segment on each decision record, and the segments job's output per member token.
+"""Offers: the member's segment on each decision record, the posting that paid an offer at acceptance, and
+the segments job's output per member token.
 
 Revision ID: 0009
 Revises: 0007
@@ -20,6 +21,8 @@ TS = sa.DateTime(timezone=True)
 def upgrade() -> None:
     with op.batch_alter_table("offer_decisions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("segment", sa.String(64), nullable=True))
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("posting_id", sa.String(32), nullable=True))
     op.create_table(
         "member_segments",
         sa.Column("token", sa.String(64), nullable=False),
@@ -33,5 +36,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("member_segments")
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.drop_column("posting_id")
     with op.batch_alter_table("offer_decisions", schema=None) as batch_op:
         batch_op.drop_column("segment")
