@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from pointflow.adapters.db import governance_store
+from pointflow.adapters.db import governance_store, offer_views
 from pointflow.adapters.db.tables import member_scores
 from pointflow.bootstrap import Container, bootstrap
 from pointflow.config import Settings
@@ -92,6 +92,11 @@ def test_with_a_registered_model_the_decision_is_model_based_with_p_accept(score
     assert bonus["model"]["confidence"] == pytest.approx(1 - 1 / 90)  # scored as of the day before
     assert f"propensity {score['probability']:.3f}" in bonus["model"]["why"]
     assert expected != pytest.approx(0.30)  # the member's score moved it off the kind's base rate
+    with scored.db.reader.connect() as conn:
+        words = offer_views.decision(conn, token, decision["id"])
+    assert words is not None
+    assert "Member's segment: all." in words["in_words"]
+    assert "the model: segment rate 0.300 (0 accepted, 0 ignored over base 0.3)" in words["in_words"]
 
 
 def test_without_a_model_the_rule_based_offer_is_used_and_the_record_says_why(container: Container) -> None:
