@@ -70,9 +70,11 @@ def test_the_churn_trigger_fires_when_the_score_crosses_not_on_every_run(
     send(container, purchase(customer, "20.00", when="2024-04-02T10:00:00Z"))
     token = container.tokeniser.token(customer)
     days = [date(2024, 4, 20), date(2024, 5, 20), date(2024, 5, 20), date(2024, 5, 21), date(2024, 6, 10)]
+    stored_per_run = []
     for day in days:
         clock.now = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
-        run(container, day)
+        stored_per_run.append(run(container, day)["churn_estimates"])
+    assert stored_per_run == [1, 1, 0, 1, 1]  # the re-run of 20 May stores none
     stored = churn_rows(container, token)
     assert [(r["as_of"], r["source"]) for r in stored] == [
         (day, "rule:recency") for day in sorted(set(days))

@@ -25,6 +25,7 @@ class RunResult:
     members: int
     decided: int
     skipped: int  # already decided for this as-of date
+    churn_estimates: int = 0  # stored for this date by this run (a re-run stores none)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -32,6 +33,7 @@ class RunResult:
             "members": self.members,
             "decided": self.decided,
             "skipped": self.skipped,
+            "churn_estimates": self.churn_estimates,
         }
 
 
@@ -46,7 +48,7 @@ def run_offer_triggers(
     """Evaluate the non-transaction triggers for every member as of the date; a member decided for that
     date before is skipped, so running the job twice for one date decides once."""
     at, cause = datetime.combine(as_of, time(), tzinfo=UTC), f"schedule:{as_of.isoformat()}"
-    active, after, counts = programme(), "", [0, 0, 0]
+    active, after, counts = programme(), "", [0, 0, 0, 0]
     while True:
         with sessions.begin() as session:
             store = engine.stores.open(session)
@@ -54,7 +56,7 @@ def run_offer_triggers(
             if not tokens:
                 return RunResult(as_of, *counts)
             members, done = session.members(tokens), store.decided(tokens, cause)  # rows locked on PostgreSQL
-            store_churn(store, tokens, as_of, at)
+            counts[3] += store_churn(store, tokens, as_of, at)
             for token in tokens:
                 counts[0] += 1
                 if token in done or token not in members:
