@@ -7,6 +7,7 @@ import os
 import platform
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,14 +86,16 @@ def show(results: dict[str, Any], console: Console) -> None:
     console.print(_throughput_table(results))
     if results["http"]:
         console.print(_http_table(results["http"]))
-    if results.get("decode"):
-        console.print(_decode_table(results["decode"]))
-    if results.get("replay_scoring"):
-        console.print(_scoring_table(results["replay_scoring"]))
-    if results.get("broker"):
-        console.print(_broker_table(results["broker"]))
-    if results.get("clv"):
-        console.print(_clv_table(results["clv"]))
+    tables: tuple[tuple[str, Callable[[Any], Table]], ...] = (
+        ("decode", _decode_table),
+        ("replay_scoring", _scoring_table),
+        ("offers", _offers_table),
+        ("broker", _broker_table),
+        ("clv", _clv_table),
+    )
+    for name, table in tables:
+        if results.get(name):
+            console.print(table(results[name]))
     if results.get("simulator"):
         sim = results["simulator"]
         console.print(
@@ -203,6 +206,30 @@ def _scoring_table(r: dict[str, Any]) -> Table:
             f"{f['cpu_per_member_us_p99']:,.0f}" if timed else "—",
             ", ".join(f"{source} {n:,}" for source, n in f["scores"].items()) or "—",
         )
+    return table
+
+
+def _offers_table(o: dict[str, Any]) -> Table:
+    """One deciding deposit a transaction (offers on: model-based decision, offer issued) and the replay."""
+    table = Table(title="Next-best offers: one event that decides and issues, and the replay with offers")
+    for column in ("run", "offers on", "offers off", "decisions"):
+        table.add_column(column, justify="right")
+    for kind, lat in o["latency"].items():
+        on, off = lat["offers_on"], lat["offers_off"]
+        table.add_row(
+            f"{kind}: one deposit a transaction, p50 / p99 ms",
+            f"{on['p50_ms']:.1f} / {on['p99_ms']:.1f}",
+            f"{off['p50_ms']:.1f} / {off['p99_ms']:.1f}",
+            f"{on['issued']} issued, {on['model_based']} by the model",
+        )
+    rep = o["throughput"]
+    on, off = rep["offers_on"], rep["offers_off"]
+    table.add_row(
+        f"sqlite: replay of {rep['events']:,} events, events/s",
+        f"{on['events_per_s']:,}",
+        f"{off['events_per_s']:,}",
+        ", ".join(f"{a} {n}" for a, n in on["actions"].items()) or "—",
+    )
     return table
 
 

@@ -1,7 +1,7 @@
 """`make bench`: replay throughput, the raw insert floor and HTTP latency, printed and saved as JSON.
 
 Usage: python -m bench.run [--events N] [--http-seconds S] [--http-rate R] [--skip-postgres] [--skip-scoring]
-[--no-save]
+[--skip-offers] [--no-save]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bench import (
     decode,
     http_load,
     liability,
+    offers,
     raw_insert,
     replay_scoring,
     report,
@@ -50,6 +51,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--skip-scoring", action="store_true", help="leave out the replay with a registered propensity model"
+    )
+    parser.add_argument(
+        "--skip-offers", action="store_true", help="leave out the offer decision latency and replay runs"
     )
     parser.add_argument("--broker-events", type=int, default=50_000, help="events through NATS (50000)")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help="an admin URL for the server")
@@ -88,6 +92,12 @@ def main(argv: list[str] | None = None) -> None:
                 "a registered propensity model (trained first) …"
             )
             figures["replay_scoring"] = replay_scoring.run()
+        if not args.skip_offers:
+            console.print(
+                f"offers: {offers.DECISIONS} deciding deposits one a transaction ({', '.join(kinds)}), and "
+                f"{offers.EVENTS:,} events replayed on SQLite with offers live and off …"
+            )
+            figures["offers"] = offers.run(pool, kinds=kinds)
         if not args.skip_broker:
             console.print(f"NATS JetStream: {args.broker_events:,} events bare, then through the worker …")
             figures["broker"] = broker.run(items[: args.broker_events], database_url=pool.sqlite("broker"))

@@ -45,9 +45,10 @@ from pointflow.intelligence.messages.compose import Rewriter
 from pointflow.service_layer.accrual import LedgerDeps
 from pointflow.service_layer.console_auth import ConsoleAuth, SessionPolicy, UserStore
 from pointflow.service_layer.notify import Channel, Notifier, RoutingReceiver
+from pointflow.service_layer.offer_acceptance import ScoreAcceptance
 from pointflow.service_layer.offer_commands import OfferDeps
 from pointflow.service_layer.offer_decisions import OfferEngine
-from pointflow.service_layer.offer_ports import NoModel, NoOffers, OfferHook
+from pointflow.service_layer.offer_ports import NoOffers, OfferHook
 from pointflow.service_layer.ports import Connector, MemberScoring
 
 Clock = Callable[[], datetime]
@@ -197,6 +198,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
     db = connect(settings.database_url)
     if migrate:
         upgrade(db)
+    drift = DriftFlag(db.reader, ttl=settings.drift_flag_ttl_seconds)
     container = Container(
         settings=settings,
         db=db,
@@ -212,10 +214,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock = utc_now, migra
         console=console_auth(settings, SqlUsers(db), clock),
         oidc=oidc_verifier(settings),
         # the champion, loaded once; switched to the rule while a drift check says so
-        scoring=load_scoring(
-            settings.model_registry_dir, DriftFlag(db.reader, ttl=settings.drift_flag_ttl_seconds)
-        ),
-        offers=OfferEngine(SqlOfferStores(), NoModel()),
+        scoring=load_scoring(settings.model_registry_dir, drift),
+        # P(accept) from the stored scores, the segment's bandit counts and churn (decision 0016)
+        offers=OfferEngine(SqlOfferStores(), ScoreAcceptance(drift)),
     )
     _ensure_programme(container)
     return container

@@ -13,11 +13,12 @@ from typer.testing import CliRunner
 
 from pointflow.adapters.db.offer_store import SqlOfferStores
 from pointflow.bootstrap import Container
-from pointflow.domain.arbitration import Estimate
+from pointflow.domain.arbitration import Estimate, Posterior
 from pointflow.domain.offer_policy import pilot_bucket
 from pointflow.domain.offer_programme import OfferDefinition
 from pointflow.entrypoints.cli import app
 from pointflow.service_layer.offer_decisions import OfferEngine
+from pointflow.service_layer.offer_ports import MemberSignals
 from tests.factories import ref, send
 from tests.integration.offer_support import decisions, deposit, live, offer_rows, use_offers
 
@@ -27,14 +28,10 @@ LIKES = {"deposit-bonus": 0.1, "invest-cross-sell": 0.5}
 class FakeModel:
     """A confident model that prefers the cross-sell."""
 
-    def estimate(self, token: str, offer: OfferDefinition) -> Estimate | None:
+    def estimate(
+        self, signals: MemberSignals, offer: OfferDefinition, posterior: Posterior
+    ) -> Estimate | None:
         return Estimate(LIKES.get(offer.id, 0.2), 0.9, "fake@1")
-
-    def churn(self, token: str) -> float | None:
-        return None
-
-    def segment(self, token: str) -> str | None:
-        return None
 
 
 def shadow_everything(offers: dict[str, Any]) -> None:

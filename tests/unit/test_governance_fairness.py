@@ -143,3 +143,26 @@ def test_the_band_holds_its_ends() -> None:
     assert band.holds(1.25)
     assert not band.holds(0.79)
     assert not band.holds(1.26)
+
+
+def test_members_never_offered_count_in_the_segment_their_decision_recorded() -> None:
+    travellers = [f"t{i}" for i in range(10)]
+    grocers = [f"g{i}" for i in range(10)]
+    decided = pl.DataFrame(
+        {
+            "token": [*travellers, *grocers, "old", "none"],
+            "segment": [*["2"] * 10, *["0"] * 10, None, None],  # None: a record from before 0009
+        },
+        schema={"token": pl.String, "segment": pl.String},
+    )
+    offers = [offer(t, segment="2") for t in travellers[:2]] + [offer(t, segment="0") for t in grocers[:5]]
+    offers.append(offer("old", segment="mass"))
+    bands = pl.DataFrame(schema={"token": pl.String, "age_band": pl.String})
+    found = report(decided, pl.DataFrame(offers, schema=OFFER_SCHEMA), bands, band=Band(), min_group=1)
+    by_segment = {r["group"]: r for r in found.groups["segment"]}
+    assert {g: (r["members"], r["offer_rate"]) for g, r in by_segment.items()} == {
+        "2": (10, pytest.approx(0.2)),
+        "0": (10, pytest.approx(0.5)),
+        "mass": (1, 1.0),
+        "all": (1, 0.0),
+    }

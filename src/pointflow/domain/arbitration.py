@@ -45,6 +45,7 @@ class Estimate:
     p_accept: float
     confidence: float
     model_version: str
+    why: str = ""  # how the model made it, or why it is unsure
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +150,11 @@ def _fallback_reason(inputs: Inputs, rule_scored: Sequence[Scored]) -> str | Non
     floor = inputs.offers.min_model_confidence
     unsure = [oid for oid in eligible if (e := inputs.estimates[oid]) is not None and e.confidence < floor]
     if unsure:
-        return f"model unsure (confidence below {floor}) for {', '.join(unsure)}: rule-based offer used"
+        whys = sorted({e.why for oid in unsure if (e := inputs.estimates[oid]) is not None and e.why})
+        because = f" ({'; '.join(whys)})" if whys else ""
+        return (
+            f"model unsure (confidence below {floor}) for {', '.join(unsure)}{because}: rule-based offer used"
+        )
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -62,6 +63,34 @@ def refresh_command(
     ).write_parquet(out_file)
     _show(table)
     out.print(f"{labelled.height} of {members} members segmented (months {first}–{months - 1}) → {out_file}")
+
+
+@segments_app.command("load")
+def load_command(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A `segments refresh --out` file")
+    ],
+    as_of: Annotated[str, typer.Option("--as-of", help="The refresh's as-of date (YYYY-MM-DD)")],
+) -> None:
+    """Store a refresh's segments per member (customer ids pseudonymised) for offers and fairness to read."""
+    from pointflow.adapters.db.offer_signals import replace_segments
+    from pointflow.bootstrap import bootstrap
+
+    frame = pl.read_parquet(file, columns=["customer_id", "segment", "segment_name"])
+    container = bootstrap()
+    try:
+        tokenise = container.tokeniser.token
+        members = {
+            str(tokenise(str(c))): (str(s), str(n))
+            for c, s, n in frame.select("customer_id", "segment", "segment_name").iter_rows()
+        }
+        with container.db.write() as conn:
+            stored = replace_segments(
+                conn, members, refreshed_on=date.fromisoformat(as_of), at=container.clock()
+            )
+    finally:
+        container.close()
+    out.print(f"{stored} members' segments stored (refresh of {as_of}); members not in the file: default")
 
 
 def _show(table: pl.DataFrame) -> None:

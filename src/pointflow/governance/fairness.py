@@ -99,17 +99,21 @@ class FairnessReport:
 
 
 def member_groups(decided: pl.DataFrame, offers: pl.DataFrame, bands: pl.DataFrame) -> pl.DataFrame:
-    """Per member decided on in the window: their segment (that of their latest offer, else `all`) and
-    age band (else `unknown`)."""
-    latest = (
-        offers.sort("proposed_at").group_by("token").agg(pl.col("segment").last()).select("token", "segment")
-    )
+    """Per member decided on in the window: their segment (the one their latest decision recorded, else
+    that of their latest offer, else `all`) and age band (else `unknown`)."""
+    if "segment" not in decided.columns:
+        decided = decided.with_columns(pl.lit(None, dtype=pl.String).alias("segment"))
+    latest = offers.sort("proposed_at").group_by("token").agg(pl.col("segment").last().alias("offer_segment"))
     return (
-        decided.select("token")
-        .unique()
+        decided.select("token", "segment")
+        .unique(subset="token", keep="last")
         .join(latest, on="token", how="left")
         .join(bands.select("token", "age_band"), on="token", how="left")
-        .with_columns(pl.col("segment").fill_null(NO_SEGMENT), pl.col("age_band").fill_null(UNKNOWN_BAND))
+        .with_columns(
+            pl.coalesce("segment", "offer_segment", pl.lit(NO_SEGMENT)).alias("segment"),
+            pl.col("age_band").fill_null(UNKNOWN_BAND),
+        )
+        .drop("offer_segment")
     )
 
 

@@ -19,6 +19,7 @@ from pointflow.domain.offers import (
     proposal_hash,
 )
 from pointflow.service_layer.accrual import ActiveProgramme
+from pointflow.service_layer.offer_credit import CREDITED_AT_ACCEPTANCE, credit_bonus
 from pointflow.service_layer.offer_issue import issue_offer
 from pointflow.service_layer.offer_ports import OfferStore, OfferStores, StoredOffer
 from pointflow.service_layer.ports import LedgerSession, LedgerSessions
@@ -76,7 +77,8 @@ def reject(command: Decide, deps: OfferDeps) -> StoredOffer:
 
 
 def accept(customer_id: str, offer_id: str, deps: OfferDeps, *, actor: str) -> StoredOffer:
-    """The member takes an issued offer: a multiplier offer becomes their temporary earn rule."""
+    """The member takes an issued offer: a multiplier or cashback offer becomes their temporary earn rule,
+    a flat bonus is credited now (its posting cited by the offer)."""
     now, token = deps.clock(), deps.tokenise(customer_id)
     with deps.sessions.begin() as session:
         store = _open(session, deps)
@@ -89,14 +91,18 @@ def accept(customer_id: str, offer_id: str, deps: OfferDeps, *, actor: str) -> S
             raise OfferStateError(OfferState.EXPIRED, OfferState.ACCEPTED)
         if offer.state != OfferState.ISSUED.value:
             raise OfferStateError(OfferState(offer.state), OfferState.ACCEPTED)
+        credited = None
+        if offer.kind in CREDITED_AT_ACCEPTANCE:
+            credited = credit_bonus(session, offer, deps.programme().programme, at=now, actor=actor)
         store.update_offer(
             offer.id,
             expected_state=OfferState.ISSUED.value,
             state=OfferState.ACCEPTED.value,
             responded_at=now,
+            posting_id=credited,
         )
         store.learn(offer.offer_code, offer.segment, accepted=1, ignored=0)
-        _audit(session, now, actor, "offer.accepted", offer)
+        _audit(session, now, actor, "offer.accepted", offer, posting_id=credited)
         return _reread(store, offer.id)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pointflow.domain.arbitration import Choice, Estimate, Inputs, Scored, arbitrate, candidates
+from pointflow.domain.arbitration import Choice, Estimate, Inputs, Posterior, Scored, arbitrate, candidates
 from pointflow.domain.ids import new_id
 from pointflow.domain.money import to_units
 from pointflow.domain.offer_policy import (
@@ -23,7 +23,14 @@ from pointflow.domain.offer_triggers import Fired, MemberContext, fired_triggers
 from pointflow.domain.offers import OfferState, proposal_hash, proposal_terms, terms_of
 from pointflow.domain.programme import EarnRule, Programme
 from pointflow.service_layer.offer_issue import issue_offer, offer_rules
-from pointflow.service_layer.offer_ports import AcceptanceModel, Accrued, OfferStore, OfferStores
+from pointflow.service_layer.offer_ports import (
+    AcceptanceModel,
+    Accrued,
+    MemberSignals,
+    OfferStore,
+    OfferStores,
+    StoredScore,
+)
 from pointflow.service_layer.ports import LedgerSession
 
 DEFAULT_SEGMENT = "all"
@@ -46,7 +53,8 @@ class OfferEngine:
         if window is not None:
             store.prefetch_activity(tokens, at.date() - window)
         found = store.accepted_rules(tokens, at)
-        return {token: tuple(offer_rules(offers)) for token, offers in found.items() if offers}
+        per_point = programme.value_per_point
+        return {token: tuple(offer_rules(offers, per_point)) for token, offers in found.items() if offers}
 
     def after_accrual(self, session: LedgerSession, accrued: Accrued) -> None:
         offers = accrued.programme.offers
@@ -70,18 +78,26 @@ class OfferEngine:
         if accrued.programme.offers is not None:
             store = self.stores.open(session)
             quick = replace(_quick_context(accrued, store), expiring=expiring)
-            self._decide(store, session, accrued, _full_context(quick, store, self.model, accrued))
+            signals = store.signals(accrued.token, accrued.at.date())
+            self._decide(store, session, accrued, _full_context(quick, store, signals), signals)
 
     def _decide(
-        self, store: OfferStore, session: LedgerSession, accrued: Accrued, context: MemberContext
+        self,
+        store: OfferStore,
+        session: LedgerSession,
+        accrued: Accrued,
+        context: MemberContext,
+        signals: MemberSignals | None = None,
     ) -> None:
         """Fire the triggers on `context`; read the rest of the member only when one fires."""
         offers = accrued.programme.offers
         assert offers is not None
         fired = fired_triggers(accrued.programme, context, accrued.transaction)
         if fired:
-            full = context if context.joined_on else _full_context(context, store, self.model, accrued)
-            _Decision(self, session, store, accrued, offers, full).run(fired)
+            if signals is None:
+                signals = store.signals(accrued.token, accrued.at.date())
+                context = _full_context(context, store, signals)
+            _Decision(self, session, store, accrued, offers, context, signals).run(fired)
 
 
 def _quick_context(accrued: Accrued, store: OfferStore) -> MemberContext:
@@ -126,17 +142,22 @@ def _pattern_counts(accrued: Accrued, store: OfferStore) -> dict[str, int]:
     return counts
 
 
-def _full_context(
-    quick: MemberContext, store: OfferStore, model: AcceptanceModel, accrued: Accrued
-) -> MemberContext:
+def _full_context(quick: MemberContext, store: OfferStore, signals: MemberSignals) -> MemberContext:
     return replace(
         quick,
-        segment=model.segment(accrued.token),
-        joined_on=store.joined_on(accrued.token),
-        churn_score=model.churn(accrued.token),
-        suppressed_by=store.suppressed_by(accrued.token),
-        open_offer_points=store.open_offer_points(accrued.token),
+        segment=signals.segment,
+        joined_on=store.joined_on(quick.token),
+        churn_score=_probability(signals.churn),
+        churn_score_before=_probability(signals.churn_before),
+        propensity=_probability(signals.propensity),
+        propensity_before=_probability(signals.propensity_before),
+        suppressed_by=store.suppressed_by(quick.token),
+        open_offer_points=store.open_offer_points(quick.token),
     )
+
+
+def _probability(score: StoredScore | None) -> float | None:
+    return None if score is None else score.probability
 
 
 @dataclass
@@ -147,30 +168,36 @@ class _Decision:
     accrued: Accrued
     offers: OfferProgramme
     context: MemberContext
+    signals: MemberSignals
     record: dict[str, Any] = field(default_factory=dict)
+    estimates: dict[str, Estimate | None] = field(default_factory=dict)
 
     def run(self, fired: list[Fired]) -> None:
         segment = self.context.segment or DEFAULT_SEGMENT
-        codes = [offer.id for _, offer in candidates(fired, self.offers)]
-        estimates = {code: self._estimate(code) for code in codes}
+        found = list(candidates(fired, self.offers))
+        posteriors = self.store.posteriors(segment, [offer.id for _, offer in found])
+        model = self.engine.model
+        self.estimates = {
+            offer.id: model.estimate(self.signals, offer, posteriors.get(offer.id, Posterior()))
+            for _, offer in found
+        }
         inputs = Inputs(
             self.offers,
             self.context,
             fired,
             self.accrued.programme.value_per_point,
-            estimates,
-            self.store.posteriors(segment, codes),
+            self.estimates,
+            posteriors,
         )
         choice = arbitrate(inputs, self.engine.rng)
-        self.record = _record(self.accrued, fired, choice, estimates) | {"rollout": self.offers.rollout.mode}
+        self.record = _record(self.accrued, fired, choice, self.estimates) | {
+            "rollout": self.offers.rollout.mode,
+            "segment": segment,
+        }
         if choice.winner is None:
             self._finish("none", "no eligible offer with a positive priority")
             return
         self._act(choice, choice.winner)
-
-    def _estimate(self, code: str) -> Estimate | None:
-        offer = self.offers.offer(code)
-        return None if offer is None else self.engine.model.estimate(self.accrued.token, offer)
 
     def _act(self, choice: Choice, winner: Scored) -> None:
         offer, ctx = winner.offer, self.context
@@ -193,7 +220,8 @@ class _Decision:
 
     def _propose(self, choice: Choice, winner: Scored, channel: str, rollout_why: str) -> None:
         offer, at = winner.offer, self.accrued.at
-        estimate = self._estimate(offer.id)
+        # a rule-based choice is not the model's, so the model's doubt about it makes it no anomaly
+        estimate = self.estimates.get(offer.id) if choice.fallback is None else None
         reasons = approval_reasons(
             offer,
             self.offers.approval,
@@ -265,21 +293,22 @@ def _record(
         "at": accrued.at,
         "cause": accrued.cause,
         "triggers": [{"id": f.trigger.id, "kind": f.trigger.kind, "reason": f.reason} for f in fired],
-        "candidates": [_candidate(s) for s in choice.candidates],
+        "candidates": [_candidate(s, estimates.get(s.offer.id)) for s in choice.candidates],
         "winner": None if choice.winner is None else choice.winner.offer.id,
         "baseline": None if choice.baseline is None else choice.baseline.offer.id,
         "explored": int(choice.explored),
         "exploration_share": choice.exploration_share,
         "fallback": choice.fallback,
         "model_versions": sorted({e.model_version for e in estimates.values() if e is not None}),
-        "rollout": "live",
         "guardrails": {},
+        "rollout": "live",
         "offer_id": None,
     }
 
 
-def _candidate(scored: Scored) -> dict[str, Any]:
+def _candidate(scored: Scored, estimate: Estimate | None) -> dict[str, Any]:
     return {
+        "model": None if estimate is None else _estimate(estimate),
         "offer": scored.offer.id,
         "trigger": scored.trigger_id,
         "eligible": scored.eligible,
@@ -327,4 +356,14 @@ def _offer_row(
         "valid_from": terms.valid_from,
         "valid_until": terms.valid_until,
         "segment": ctx.segment or DEFAULT_SEGMENT,
+    }
+
+
+def _estimate(estimate: Estimate) -> dict[str, Any]:
+    """What the acceptance model said of a candidate, whether or not arbitration used it."""
+    return {
+        "p_accept": round(estimate.p_accept, 6),
+        "confidence": round(estimate.confidence, 6),
+        "version": estimate.model_version,
+        "why": estimate.why,
     }

@@ -30,6 +30,7 @@ NOTIFY_TERMS = (
     "product",
     "partner",
 )
+RULE_KINDS = ("category_multiplier", "cashback")  # offers that, once accepted, are temporary earn rules
 # Above every earn rule in the sample, so that in priority mode the offer's multiplier is the one applied.
 OFFER_RULE_PRIORITY = 100_000
 
@@ -121,23 +122,50 @@ def _messages(offer: StoredOffer, locale: str) -> Iterator[tuple[WriteBackKind, 
     )
 
 
-def offer_rules(accepted: Iterable[StoredOffer]) -> Iterator[EarnRule]:
-    """Accepted multiplier offers as temporary earn rules for their member, valid for the offer's period."""
+def offer_rules(accepted: Iterable[StoredOffer], value_per_point: Decimal) -> Iterator[EarnRule]:
+    """Accepted multiplier and cashback offers as temporary earn rules for their member, valid for the
+    offer's period."""
     for offer in accepted:
-        if offer.kind != "category_multiplier":
-            continue
-        multiplier, category = Decimal(offer.terms["multiplier"]), offer.terms["category"]
-        until = offer.valid_until.date()
-        yield EarnRule(
-            id=f"offer-{offer.id}",
-            description=f"offer {offer.offer_code}: x{multiplier} on {category} until {until}",
-            kind="multiplier",
-            priority=OFFER_RULE_PRIORITY,
-            multiplier=multiplier,
-            when=Condition(categories=(category,)),
-            valid_from=offer.valid_from,
-            valid_to=offer.valid_until,
-        )
+        if offer.kind == "category_multiplier":
+            yield _multiplier_rule(offer)
+        elif offer.kind == "cashback":
+            yield _cashback_rule(offer, value_per_point)
+
+
+def _multiplier_rule(offer: StoredOffer) -> EarnRule:
+    multiplier, category = Decimal(offer.terms["multiplier"]), offer.terms["category"]
+    until = offer.valid_until.date()
+    return EarnRule(
+        id=f"offer-{offer.id}",
+        description=f"offer {offer.offer_code}: x{multiplier} on {category} until {until}",
+        kind="multiplier",
+        priority=OFFER_RULE_PRIORITY,
+        multiplier=multiplier,
+        when=Condition(categories=(category,)),
+        valid_from=offer.valid_from,
+        valid_to=offer.valid_until,
+    )
+
+
+def _cashback_rule(offer: StoredOffer, value_per_point: Decimal) -> EarnRule:
+    """Cashback paid in points at the programme's value per point: 3 % at 0.01 a point is 3 points a unit."""
+    percent, category = Decimal(offer.terms["cashback_percent"]), offer.terms.get("category")
+    where = f" on {category}" if category else ""
+    until = offer.valid_until.date()
+    return EarnRule(
+        id=f"offer-{offer.id}",
+        description=f"offer {offer.offer_code}: {percent} % back in points{where} until {until}",
+        kind="bonus",
+        priority=OFFER_RULE_PRIORITY,
+        bonus_per_unit=percent / 100 / value_per_point,
+        when=Condition(
+            directions=("debit",),
+            transaction_types=("purchase",),
+            categories=(category,) if category else (),
+        ),
+        valid_from=offer.valid_from,
+        valid_to=offer.valid_until,
+    )
 
 
 def money(units: int) -> Decimal:

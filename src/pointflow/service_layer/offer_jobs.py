@@ -9,11 +9,14 @@ from datetime import UTC, date, datetime, time
 
 from pointflow.domain.members import Lot, Member
 from pointflow.domain.programme import Programme
+from pointflow.intelligence.acceptance import RECENCY_SCALE_DAYS, recency_churn
 from pointflow.service_layer.offer_decisions import OfferEngine
-from pointflow.service_layer.offer_ports import Accrued
+from pointflow.service_layer.offer_ports import Accrued, OfferStore, StoredScore
 from pointflow.service_layer.ports import LedgerSession, LedgerSessions
 
 ACTOR = "job:offers-run"
+CHURN_SOURCE = "rule:recency"
+CHURN_RULE = f"no churn model is served: 1 - exp(-days since the last activity / {RECENCY_SCALE_DAYS:g})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +25,7 @@ class RunResult:
     members: int
     decided: int
     skipped: int  # already decided for this as-of date
+    churn_estimates: int = 0  # stored for this date by this run (a re-run stores none)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -29,6 +33,7 @@ class RunResult:
             "members": self.members,
             "decided": self.decided,
             "skipped": self.skipped,
+            "churn_estimates": self.churn_estimates,
         }
 
 
@@ -43,7 +48,7 @@ def run_offer_triggers(
     """Evaluate the non-transaction triggers for every member as of the date; a member decided for that
     date before is skipped, so running the job twice for one date decides once."""
     at, cause = datetime.combine(as_of, time(), tzinfo=UTC), f"schedule:{as_of.isoformat()}"
-    active, after, counts = programme(), "", [0, 0, 0]
+    active, after, counts = programme(), "", [0, 0, 0, 0]
     while True:
         with sessions.begin() as session:
             store = engine.stores.open(session)
@@ -51,6 +56,7 @@ def run_offer_triggers(
             if not tokens:
                 return RunResult(as_of, *counts)
             members, done = session.members(tokens), store.decided(tokens, cause)  # rows locked on PostgreSQL
+            counts[3] += store_churn(store, tokens, as_of, at)
             for token in tokens:
                 counts[0] += 1
                 if token in done or token not in members:
@@ -59,6 +65,16 @@ def run_offer_triggers(
                 _one(session, engine, members[token], at, cause, active)
             counts[1] += len(store.decided(tokens, cause)) - len(done)
             after = tokens[-1]
+
+
+def store_churn(store: OfferStore, tokens: list[str], as_of: date, at: datetime) -> int:
+    """Store each member's recency churn estimate for the date (once: a re-run adds nothing); the score
+    trigger compares it with the newest one before the date."""
+    scores = {
+        token: StoredScore(recency_churn((as_of - day).days), CHURN_SOURCE, True, (CHURN_RULE,), as_of)
+        for token, day in store.last_active(tokens, as_of).items()
+    }
+    return store.add_scores("churn", as_of, scores, at)
 
 
 def _one(

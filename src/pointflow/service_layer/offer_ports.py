@@ -37,6 +37,7 @@ class StoredOffer:
     valid_from: datetime
     valid_until: datetime
     segment: str
+    posting_id: str | None = None  # the ledger posting that paid the offer at acceptance (flat bonus)
 
 
 class OfferStore(Protocol):
@@ -91,6 +92,18 @@ class OfferStore(Protocol):
         """The tokens among `tokens` that already have a decision with this cause."""
         ...
 
+    def signals(self, token: str, today: date) -> MemberSignals:
+        """The member's newest stored scores as of today and the day before, and their stored segment."""
+        ...
+
+    def last_active(self, tokens: Collection[str], until: date) -> dict[str, date]:
+        """The last day on or before `until` each member had activity (members without any are left out)."""
+        ...
+
+    def add_scores(self, model: str, as_of: date, scores: Mapping[str, StoredScore], at: datetime) -> int:
+        """Store `model` scores for `as_of`, skipping members that have one that day; how many were added."""
+        ...
+
 
 class OfferStores(Protocol):
     def open(self, session: LedgerSession) -> OfferStore:
@@ -98,28 +111,54 @@ class OfferStores(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class StoredScore:
+    """One `member_scores` row as decisioning reads it: the probability, where it came from, how sure."""
+
+    probability: float
+    source: str  # "model:propensity/v0003", "fallback-rule", "rule:recency"
+    low_confidence: bool
+    reasons: tuple[str, ...]
+    as_of: date
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSignals:
+    """What the stores hold about a member for a decision on `today`: the newest propensity and churn
+    scores as of today and as of the day before (a crossing is between the two), and the stored segment."""
+
+    today: date
+    propensity: StoredScore | None = None
+    propensity_before: StoredScore | None = None
+    churn: StoredScore | None = None
+    churn_before: StoredScore | None = None
+    segment: str | None = None
+
+
 class AcceptanceModel(Protocol):
-    """P(accept) per member and offer with a confidence, the member's churn score and segment.
+    """P(accept) for one member and offer, from the member's stored signals and the offer's posterior in the
+    member's segment; None means it cannot say (the rule-based offer is then used and the record says so)."""
 
-    None means the model cannot say; the rule-based offer is then used and the decision record says so.
-    (The member_scores table of the scoring work plugs in here once merged.)
-    """
+    def estimate(
+        self, signals: MemberSignals, offer: OfferDefinition, posterior: Posterior
+    ) -> Estimate | None: ...
 
-    def estimate(self, token: str, offer: OfferDefinition) -> Estimate | None: ...
-    def churn(self, token: str) -> float | None: ...
-    def segment(self, token: str) -> str | None: ...
+
+class DriftSwitch(Protocol):
+    def reason(self, model: str, version: str) -> str | None:
+        """Why this model version is switched to the rule by a drift check, or None."""
+        ...
 
 
 class NoModel:
     """No acceptance model deployed: every decision takes the rule-based offer and records why."""
 
-    def estimate(self, token: str, offer: OfferDefinition) -> Estimate | None:  # noqa: ARG002
-        return None
-
-    def churn(self, token: str) -> float | None:  # noqa: ARG002
-        return None
-
-    def segment(self, token: str) -> str | None:  # noqa: ARG002
+    def estimate(
+        self,
+        signals: MemberSignals,  # noqa: ARG002
+        offer: OfferDefinition,  # noqa: ARG002
+        posterior: Posterior,  # noqa: ARG002
+    ) -> Estimate | None:
         return None
 
 

@@ -29,12 +29,22 @@ OFFER_SCHEMA: dict[str, Any] = {
     "value": pl.Float64,
 }
 
+DECISION_SCHEMA: dict[str, Any] = {
+    "token": pl.String,
+    "segment": pl.String,
+    "at": pl.Datetime("us", "UTC"),
+    "id": pl.String,
+}
+
 
 def decided_members(conn: Connection, *, since: datetime, until: datetime) -> pl.DataFrame:
-    """The tokens an offer decision was taken for in [since, until)."""
+    """The tokens an offer decision was taken for in [since, until), each with the segment its latest
+    decision recorded (null for records from before migration 0009)."""
     d = offer_decisions.c
-    query = select(d.token).where(d.at >= since, d.at < until).distinct()
-    return pl.DataFrame({"token": [str(t) for (t,) in conn.execute(query)]}, schema={"token": pl.String})
+    query = select(d.token, d.segment, d.at, d.id).where(d.at >= since, d.at < until)
+    rows = [(str(r.token), r.segment, r.at, r.id) for r in conn.execute(query)]
+    frame = pl.DataFrame(rows, schema=DECISION_SCHEMA, orient="row")
+    return frame.sort("at", "id").group_by("token").agg(pl.col("segment").last())
 
 
 def offer_frame(conn: Connection, *, since: datetime, until: datetime) -> pl.DataFrame:

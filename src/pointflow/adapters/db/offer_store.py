@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from pointflow.adapters.db import offer_signals
 from pointflow.adapters.db.activity_store import BucketKey
 from pointflow.adapters.db.ledger_session import SqlLedgerSession
 from pointflow.adapters.db.offer_tables import (
@@ -30,7 +31,8 @@ from pointflow.domain.arbitration import Posterior
 from pointflow.domain.money import UNITS_PER_MAJOR
 from pointflow.domain.offer_policy import Contact
 from pointflow.domain.offers import OPEN_STATES, OfferState
-from pointflow.service_layer.offer_ports import StoredOffer
+from pointflow.service_layer.offer_issue import RULE_KINDS
+from pointflow.service_layer.offer_ports import MemberSignals, StoredOffer, StoredScore
 from pointflow.service_layer.ports import LedgerSession
 
 NORM_MIN_OFFERS = 20  # fewer issued offers than this make no norm
@@ -62,6 +64,7 @@ def stored_offer(row: Row[Any]) -> StoredOffer:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         segment=row.segment,
+        posting_id=row.posting_id,
     )
 
 
@@ -226,7 +229,7 @@ class SqlOfferStore:
         query = select(offers).where(
             offers.c.token.in_(list(tokens)),
             offers.c.state.in_(_RULE_STATES),
-            offers.c.kind == "category_multiplier",
+            offers.c.kind.in_(RULE_KINDS),
             offers.c.valid_until > at - timedelta(days=7),  # late bookings inside the window still count
         )
         found: dict[str, list[StoredOffer]] = {}
@@ -243,6 +246,15 @@ class SqlOfferStore:
             offer_decisions.c.token.in_(list(tokens)), offer_decisions.c.cause == cause
         )
         return set(self.conn.execute(query).scalars())
+
+    def signals(self, token: str, today: date) -> MemberSignals:
+        return offer_signals.signals(self.conn, token, today)
+
+    def last_active(self, tokens: Collection[str], until: date) -> dict[str, date]:
+        return offer_signals.last_active(self.conn, tokens, until)
+
+    def add_scores(self, model: str, as_of: date, scores: Mapping[str, StoredScore], at: datetime) -> int:
+        return offer_signals.add_scores(self.conn, model, as_of, scores, at)
 
 
 class SqlOfferStores:

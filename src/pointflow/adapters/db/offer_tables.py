@@ -3,7 +3,19 @@ budgets with spent counters, issue counts per offer type, bandit statistics and 
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Float, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from pointflow.adapters.db.tables import TS, metadata
 
@@ -35,6 +47,7 @@ offers = Table(
     Column("valid_until", TS, nullable=False),
     Column("responded_at", TS),  # accepted, ignored or redeemed
     Column("segment", String(64), nullable=False),
+    Column("posting_id", String(32)),  # the posting that paid it at acceptance (migration 0009)
     Index("ix_offers_token_state", "token", "state"),
     Index("ix_offers_state_due", "state", "approval_due"),
     Index("ix_offers_segment_issued", "segment", "issued_at"),
@@ -60,6 +73,8 @@ offer_decisions = Table(
     Column("reason", Text, nullable=False),  # why the winner won, or why nothing was issued
     Column("guardrails", JSON, nullable=False),
     Column("offer_id", String(32)),
+    # the member's segment when decided (migration 0009; null on older records): fairness groups by it
+    Column("segment", String(64)),
 )
 
 offer_budgets = Table(
@@ -97,4 +112,16 @@ offer_suppressions = Table(
     metadata,
     Column("list_name", String(48), primary_key=True),
     Column("token", String(64), primary_key=True),
+)
+
+# The latest `pointflow segments load` per member (migration 0009): what the segments job wrote, keyed by
+# token (the job's customer ids pseudonymised at load). Arbitration and the decision record read it.
+member_segments = Table(
+    "member_segments",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column("segment", String(64), nullable=False),
+    Column("segment_name", String(128), nullable=False),
+    Column("refreshed_on", Date, nullable=False),  # the as-of date of the refresh that placed the member
+    Column("loaded_at", TS, nullable=False),
 )

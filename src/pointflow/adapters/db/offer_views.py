@@ -58,8 +58,9 @@ def in_words(record: dict[str, Any]) -> str:
         f" Exploration share {record['exploration_share']:.0%}; this decision "
         f"{'explored (Thompson sample)' if record['explored'] else 'exploited'}."
     )
+    segment = f" Member's segment: {record.get('segment') or 'not recorded'}."
     return (
-        f"Triggered by: {triggers}. Considered: {considered}. {model}{fallback}{exploration}"
+        f"Triggered by: {triggers}.{segment} Considered: {considered}. {model}{fallback}{exploration}"
         f" Rollout {record['rollout']}; action {record['action']}: {record['reason']}."
     )
 
@@ -67,7 +68,9 @@ def in_words(record: dict[str, Any]) -> str:
 def _candidate_words(candidate: dict[str, Any]) -> str:
     if not candidate["eligible"]:
         return f"{candidate['offer']} not eligible ({candidate['reason']})"
-    return f"{candidate['offer']} priority {candidate['priority']:.3f} ({candidate['reason']})"
+    said = candidate.get("model")
+    how = f"; the model: {said['why']}" if said and candidate["p_source"] == "model" else ""
+    return f"{candidate['offer']} priority {candidate['priority']:.3f} ({candidate['reason']}{how})"
 
 
 def decision_records(conn: Connection, *, since: datetime, until: datetime) -> Iterator[dict[str, Any]]:
