@@ -17,7 +17,7 @@ def test_the_demo_ingests_serves_and_prints_what_to_try(tmp_path: Path) -> None:
         [
             "demo",
             "--customers",
-            "20",
+            "40",
             "--months",
             "2",
             "--seconds",
@@ -34,3 +34,9 @@ def test_the_demo_ingests_serves_and_prints_what_to_try(tmp_path: Path) -> None:
     assert re.search(r"pf_admin_\S+", result.output)
     assert "/transactions/txn_789012/explanation" in result.output
     assert database.exists()
+    assert re.search(r"The console: http://127\.0\.0\.1:\d+/console/", result.output)
+    for role in ("viewer", "marketing_ops", "product_manager", "risk", "admin"):
+        assert re.search(rf"^\s+\S+\s+\S{{20,}}\s+\({role}\)$", result.output, re.M), role
+    waiting = re.search(r"(\d+) Premier welcome offers wait for approval", result.output)
+    assert waiting is not None
+    assert int(waiting.group(1)) >= 1

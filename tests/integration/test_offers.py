@@ -143,7 +143,15 @@ def test_an_offer_far_above_the_segments_norm_waits_for_approval(container: Cont
     assert offer["approval_reasons"] == ["anomalous: value 16 is over 3.0× the segment's norm 5.00"]
 
 
-def _grocery(customer_id: str, day: int) -> dict[str, Any]:
+GROCERY_TIMES = (
+    "2024-05-29T14:00:00Z",
+    "2024-05-30T10:00:00Z",
+    "2024-05-31T10:00:00Z",
+    "2024-06-01T09:00:00Z",
+)
+
+
+def _grocery(customer_id: str, when: str) -> dict[str, Any]:
     return {
         "event_type": "transaction.posted",
         "transaction_id": ref("groc"),
@@ -153,7 +161,7 @@ def _grocery(customer_id: str, day: int) -> dict[str, Any]:
         "currency": "USD",
         "merchant_category_code": "5411",
         "merchant_name": "Corner Grocer",
-        "timestamp": f"2024-05-{day:02d}T10:00:00Z",
+        "timestamp": when,
     }
 
 
@@ -165,7 +173,7 @@ def _pattern_decisions(container: Container, customer: str) -> list[dict[str, An
 def test_a_category_pattern_completed_inside_one_commit_group_fires_once(container: Container) -> None:
     use_offers(container, live)
     customer = ref("cust")
-    send(container, *(_grocery(customer, day) for day in (20, 21, 22, 23)))
+    send(container, *(_grocery(customer, when) for when in GROCERY_TIMES))
     [decision] = _pattern_decisions(container, customer)
     assert "3 groceries transactions within 30 days" in json.dumps(decision["triggers"])
 
@@ -173,8 +181,19 @@ def test_a_category_pattern_completed_inside_one_commit_group_fires_once(contain
 def test_a_category_pattern_completed_across_commit_groups_fires_once(container: Container) -> None:
     use_offers(container, live)
     customer = ref("cust")
-    send(container, _grocery(customer, 20), _grocery(customer, 21))
+    first, second, third, fourth = GROCERY_TIMES
+    send(container, _grocery(customer, first), _grocery(customer, second))
     assert _pattern_decisions(container, customer) == []
-    send(container, _grocery(customer, 22))
-    send(container, _grocery(customer, 23))
+    send(container, _grocery(customer, third))
+    send(container, _grocery(customer, fourth))
     assert len(_pattern_decisions(container, customer)) == 1
+
+
+def test_a_transaction_booked_before_the_freshness_window_decides_nothing(container: Container) -> None:
+    use_offers(container, live)
+    customer = ref("cust")
+    [old] = send(container, deposit(customer, when="2024-05-20T09:00:00Z"))  # 12 days before the clock
+    assert old.status == "accepted"
+    assert decisions(container, token=container.tokeniser.token(customer)) == []
+    send(container, deposit(customer, when="2024-05-30T09:00:00Z"))  # 51 hours: inside the 72
+    assert len(decisions(container, token=container.tokeniser.token(customer))) == 1

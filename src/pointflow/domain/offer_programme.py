@@ -237,6 +237,9 @@ class OfferProgramme(_Model):
     locale: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en-US"  # of notifications
     exploration_share: Share = 0.1
     min_model_confidence: Share = 0.2  # below: the rule-based offer is used and the record says so
+    # A transaction booked longer ago than this fires no transaction trigger: a replay of history or a
+    # late posting is booked, but an offer "for this deposit" weeks after it would make no sense.
+    max_event_age_hours: int = Field(default=72, ge=1)
     context_weights: dict[TriggerKind, float] = Field(default_factory=dict)
     contact: ContactPolicy = Field(default_factory=ContactPolicy)
     guardrails: Guardrails

@@ -22,6 +22,12 @@ from pointflow.bootstrap import Container, bootstrap
 from pointflow.config import Settings
 from pointflow.entrypoints import dispatcher
 from pointflow.entrypoints.api.app import create_app
+from pointflow.entrypoints.demo_console import (
+    DemoUser,
+    create_demo_users,
+    live_postings,
+    propose_premier_offers,
+)
 from pointflow.service_layer import jobs
 from pointflow.service_layer.ingress import receive
 from pointflow.sim.bank import customers as sandbox_customers
@@ -90,15 +96,49 @@ def _run(
         container.clock().date(), sessions=container.sessions, clock=container.clock
     )
     _, admin_key = container.api_keys.create(Role.ADMIN, "demo admin", container.clock())
+    users = create_demo_users(container)
+    waiting = propose_premier_offers(container, sandbox, sandbox_customers(customers))
     if not port or not _port_free(port):
         port = _free_port()
     stop = threading.Event()
-    with serving(create_app(container), port) as base, _dispatching(container, stop):
+    with (
+        serving(create_app(container), port) as base,
+        _dispatching(container, stop),
+        _live(container, sandbox, customers, stop),
+    ):
         account = sandbox_customers(1)[0].account_id
         _self_check(base, admin_key, bank_url, container.settings.core_platform is not None, account)
         _print_next_steps(container, base, admin_key, released.points, database, bank_url)
+        _print_console(base, users, waiting)
         _wait(seconds)
         stop.set()
+
+
+@contextmanager
+def _live(
+    container: Container, sandbox: SandboxPlatform, customers: int, stop: threading.Event
+) -> Iterator[None]:
+    """The sandbox bank keeps posting while the demo runs, so the console's figures move."""
+    thread = threading.Thread(target=live_postings, args=(container, sandbox, customers, stop), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def _print_console(base: str, users: list[DemoUser], waiting: int) -> None:
+    console.print(
+        f"\n[bold green]The console: {base}/console/[/] (log in as any of these; passwords shown once)"
+    )
+    for user in users:
+        roles = ", ".join(role.value for role in user.roles)
+        console.print(f"  {user.username:<10} {user.password}   ({roles})", soft_wrap=True)
+    console.print(
+        f"{waiting} Premier welcome offers wait for approval (log in as marketing: Approvals); "
+        "the sandbox bank posts new transactions every second"
+    )
 
 
 @contextmanager

@@ -69,7 +69,8 @@ class OfferEngine:
                 state=OfferState.REDEEMED,
                 responded_at=accrued.at,
             )
-        self._decide(store, session, accrued, _quick_context(accrued, store))
+        if _fresh(accrued, offers):
+            self._decide(store, session, accrued, _quick_context(accrued, store))
 
     def on_schedule(
         self, session: LedgerSession, accrued: Accrued, expiring: tuple[tuple[date, int], ...]
@@ -98,6 +99,12 @@ class OfferEngine:
                 signals = store.signals(accrued.token, accrued.at.date())
                 context = _full_context(context, store, signals)
             _Decision(self, session, store, accrued, offers, context, signals).run(fired)
+
+
+def _fresh(accrued: Accrued, offers: OfferProgramme) -> bool:
+    """Whether the transaction is recent enough to decide on (see OfferProgramme.max_event_age_hours)."""
+    booked = accrued.transaction.booked_at if accrued.transaction is not None else accrued.at
+    return accrued.at - booked <= timedelta(hours=offers.max_event_age_hours)
 
 
 def _quick_context(accrued: Accrued, store: OfferStore) -> MemberContext:
