@@ -4,13 +4,16 @@ and the console routes (roles, CSRF, validation errors shown on the page)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from fastapi.testclient import TestClient
 
 from pointflow.adapters.db.audit_store import iter_entries, read_head
+from pointflow.adapters.db.backtest_reads import SqlPostings
 from pointflow.adapters.db.programme_store import ProgrammeStore
 from pointflow.adapters.programme_file import sample_programme_path
 from pointflow.bootstrap import Container
@@ -231,3 +234,21 @@ def test_roles_and_csrf_on_the_editor(client: TestClient, container: Container) 
     still = changes_of(container).get(change.id)
     assert still is not None
     assert still.state == "proposed"
+
+
+def test_the_postings_are_read_in_keyset_pages_ordered_by_member_and_time(container: Container) -> None:
+    dinners(container)
+    source = SqlPostings(container.db)
+    newest = source.newest_booking()
+    assert newest == datetime(2024, 5, 13, 13, tzinfo=UTC)
+    since = datetime(2024, 5, 11, tzinfo=UTC)
+    paged = list(source.postings(since, newest, page_size=3))
+    whole_lot = list(source.postings(since, newest, page_size=1000))
+    assert paged == whole_lot
+    assert len(paged) == 6  # three customers' two postings from the 11th on
+    keys = [(p.token, json_time(p.record)) for p in paged]
+    assert keys == sorted(keys)
+
+
+def json_time(record: str) -> str:
+    return str(json.loads(record)["booked_at"])
