@@ -280,7 +280,7 @@ def _ensure_programme(container: Container) -> None:
     """Load the configured programme file if it changed; in development fall back to the sample."""
     path = container.settings.programme_file
     if path is not None:
-        container.programmes.load(path.read_text(encoding="utf-8"), actor="bootstrap")
+        container.programmes.load(path.read_text(encoding="utf-8"), actor="bootstrap", once=True)
         return
     try:
         container.programmes.active()

@@ -143,3 +143,13 @@ def rollout_action(rollout: Rollout, *, token: str, segment: str | None, salt: s
     if bucket < rollout.pilot_share:
         return "issue", f"pilot: member in the {rollout.pilot_share:.0%} share"
     return "shadow", "pilot: member outside the pilot share and segments, decision recorded only"
+
+
+def effective_rollout(configured: Rollout, override: tuple[str, float] | None) -> Rollout:
+    """The campaign's rollout: the mode and pilot share set in the console, when set, over the file's."""
+    if override is None:
+        return configured
+    mode, share = override
+    return Rollout.model_validate(
+        {"mode": mode, "pilot_share": share, "pilot_segments": configured.pilot_segments}
+    )

@@ -15,6 +15,7 @@ from pointflow.domain.money import to_units
 from pointflow.domain.offer_policy import (
     approval_reasons,
     channel_for,
+    effective_rollout,
     member_guardrail_breach,
     rollout_action,
 )
@@ -208,7 +209,9 @@ class _Decision:
 
     def _act(self, choice: Choice, winner: Scored) -> None:
         offer, ctx = winner.offer, self.context
-        rollout = self.offers.rollout_of(offer.campaign)
+        rollout = effective_rollout(
+            self.offers.rollout_of(offer.campaign), self.store.campaign_rollout(offer.campaign)
+        )
         action, why = rollout_action(rollout, token=ctx.token, segment=ctx.segment, salt=offer.campaign)
         self.record["rollout"] = rollout.mode
         if action == "shadow":

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from pointflow.adapters.db import offer_signals
 from pointflow.adapters.db.activity_store import BucketKey
+from pointflow.adapters.db.change_tables import campaign_rollouts
 from pointflow.adapters.db.ledger_session import SqlLedgerSession
 from pointflow.adapters.db.offer_tables import (
     offer_bandit,
@@ -77,6 +78,7 @@ class SqlOfferStore:
         self._pending: Pending = {} if pending is None else pending  # the transaction's unflushed buckets
         self._activity: dict[str, list[tuple[date, str, int]]] = {}  # stored rows of prefetched members
         self._activity_since: date | None = None
+        self._rollouts: dict[str, tuple[str, float] | None] = {}  # read once per transaction
 
     def joined_on(self, token: str) -> date | None:
         created = self.conn.execute(select(members.c.created_at).where(members.c.token == token)).scalar()
@@ -96,6 +98,13 @@ class SqlOfferStore:
             Contact(r.issued_at, r.channel, r.responded_at if r.state == OfferState.IGNORED.value else None)
             for r in self.conn.execute(query)
         ]
+
+    def campaign_rollout(self, campaign: str) -> tuple[str, float] | None:
+        if campaign not in self._rollouts:
+            r = campaign_rollouts.c
+            row = self.conn.execute(select(r.mode, r.pilot_share).where(r.campaign == campaign)).first()
+            self._rollouts[campaign] = None if row is None else (str(row.mode), float(row.pilot_share))
+        return self._rollouts[campaign]
 
     def suppressed_by(self, token: str) -> tuple[str, ...]:
         query = select(offer_suppressions.c.list_name).where(offer_suppressions.c.token == token)

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from pointflow.entrypoints.api.problems import problem_response
+from pointflow.entrypoints.console import campaigns, programme
 from pointflow.entrypoints.console.auth import Denied, LoginRequired
 from pointflow.entrypoints.console.routes import render, router
 
@@ -19,6 +20,8 @@ STATIC = Path(__file__).with_name("static")
 def install(app: FastAPI) -> None:
     """Add the console's routes, its static files and how it answers the signed-out and the refused."""
     app.include_router(router)
+    app.include_router(programme.router)
+    app.include_router(campaigns.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
 
     @app.exception_handler(LoginRequired)

@@ -19,6 +19,8 @@ class Page:
 # A new page adds itself here and declares the same roles on its route with `require_roles(...)`.
 PAGES: list[Page] = [
     Page("/console/", "Overview", EVERY_ROLE),
+    Page("/console/programme", "Programme", EVERY_ROLE),
+    Page("/console/campaigns", "Campaigns", EVERY_ROLE),
 ]
 
 
