@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     # Where trained models are registered (versions, model cards, champion and challenger).
     model_registry_dir: Path = Path("var/models")
     # The segments job's output (`pointflow segments refresh --out`): back-tests report by these segments.
-    segments_file: Path | None = None
     # The bank's own declarative mappings (YAML, docs/connectors/mapping.md): one connector per file.
     mappings_dir: Path | None = None
     # Offer notifications (docs/messages.md): a channel without its settings is off, and its messages are

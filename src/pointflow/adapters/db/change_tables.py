@@ -1,5 +1,5 @@
 """The schema of programme changes under maker-checker and of campaign rollouts set from the console
-(migration 0011)."""
+(migration 0010)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ of a model as of a day, the last active day for the churn estimate, and the stor
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -105,3 +105,13 @@ def replace_segments(
     if rows:
         conn.execute(insert(member_segments), rows)
     return len(rows)
+
+
+def segment_names(conn: Connection) -> Callable[[str], str | None]:
+    """token → segment name as the last `pointflow segments load` stored them; None for one it left out."""
+    t = member_segments.c
+    found = {
+        str(r.token): str(r.segment_name or f"segment {r.segment}")
+        for r in conn.execute(select(t.token, t.segment, t.segment_name))
+    }
+    return found.get

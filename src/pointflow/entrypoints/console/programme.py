@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from pointflow.adapters.db.backtest_reads import SqlPostings
 from pointflow.adapters.db.change_store import SqlProgrammeChanges, StoredChange, UnknownChange
+from pointflow.adapters.db.offer_signals import segment_names
 from pointflow.adapters.db.tables import programme_versions
 from pointflow.adapters.mcc import mcc_range
 from pointflow.adapters.programme_file import load_programme_text
-from pointflow.adapters.segments_file import segment_reader
 from pointflow.bootstrap import Container
 from pointflow.domain.maker_checker import ChangeRefused
 from pointflow.domain.programme import ProgrammeInvalid
@@ -125,11 +125,10 @@ def backtest(container: Container, change: StoredChange, *, months: int, actor: 
         proposed=load_programme_text(change.proposed_yaml),
         months=months,
     )
+    with container.db.reader.connect() as conn:
+        segment_of = segment_names(conn)
     result = run_backtest(
-        request,
-        source=SqlPostings(container.db),
-        segment_of=segment_reader(container.settings.segments_file, container.tokeniser.token),
-        iso_range=mcc_range,
+        request, source=SqlPostings(container.db), segment_of=segment_of, iso_range=mcc_range
     )
     changes_of(container).record_backtest(change.id, result, actor=actor)
 
