@@ -10,8 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from pointflow.entrypoints.api.problems import problem_response
+from pointflow.entrypoints.console import approvals, audit, fairness, members, models, outbox, quarantine
 from pointflow.entrypoints.console.auth import Denied, LoginRequired
 from pointflow.entrypoints.console.routes import render, router
+
+PAGE_ROUTERS = (approvals, members, models, fairness, audit, outbox, quarantine)
 
 STATIC = Path(__file__).with_name("static")
 
@@ -19,6 +22,8 @@ STATIC = Path(__file__).with_name("static")
 def install(app: FastAPI) -> None:
     """Add the console's routes, its static files and how it answers the signed-out and the refused."""
     app.include_router(router)
+    for page in PAGE_ROUTERS:
+        app.include_router(page.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
 
     @app.exception_handler(LoginRequired)
