@@ -20,6 +20,7 @@ from pointflow.adapters.db.liability_store import latest_forecast
 from pointflow.adapters.db.offer_tables import offers
 from pointflow.adapters.db.tables import audit_log
 from pointflow.bootstrap import Container
+from pointflow.entrypoints import cli
 from pointflow.entrypoints.api.app import create_app
 from pointflow.governance.access import ConsoleRole
 from pointflow.sim.bank import SimCustomer
@@ -71,7 +72,7 @@ def test_the_overview_shows_activity_the_stored_forecast_offers_and_alerts(
     send(container, EXAMPLE)
     offer = propose(client, container)
     result = CliRunner().invoke(
-        __import__("pointflow.entrypoints.cli", fromlist=["app"]).app,
+        cli.app,
         ["forecast", "liability", "--as-of", "2024-06-01", "--horizon", "3"],
         env={"POINTFLOW_DATABASE_URL": container.settings.database_url, "POINTFLOW_ENVIRONMENT": "test"},
     )
@@ -88,7 +89,7 @@ def test_the_overview_shows_activity_the_stored_forecast_offers_and_alerts(
                 value=0.31,
                 message="propensity/v0001 score: PSI 0.310",
                 raised_at=datetime(2024, 6, 1, tzinfo=UTC),
-            )  # fmt: skip
+            )
         )
     with container.db.reader.connect() as conn:
         stored = latest_forecast(conn)

@@ -16,7 +16,7 @@ from pointflow.domain.money import UNITS_PER_MAJOR
 from pointflow.domain.offers import SelfApproval, UnknownOffer
 from pointflow.entrypoints.api.deps import ContainerDep
 from pointflow.entrypoints.console.auth import Viewer, require_roles
-from pointflow.entrypoints.console.paging import MAX_OFFSET, PAGE_SIZE, Pager
+from pointflow.entrypoints.console.paging import MAX_OFFSET, PAGE_SIZE, Pager, echoed_id
 from pointflow.entrypoints.console.routes import render
 from pointflow.governance.access import ConsoleRole
 from pointflow.service_layer.offer_commands import Decide, approve, reject
@@ -43,7 +43,7 @@ def approvals(
     done: str = "",
     offer: str = "",
 ) -> HTMLResponse:
-    notice = f"Offer {offer} {done}." if done in ("approved", "rejected") and offer.isalnum() else None
+    notice = f"Offer {offer} {done}." if done in ("approved", "rejected") and echoed_id(offer) else None
     return _queue(request, container, viewer, offset=offset, notice=notice)
 
 

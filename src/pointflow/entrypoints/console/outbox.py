@@ -12,7 +12,7 @@ from pointflow.adapters.db import console_actions
 from pointflow.adapters.db.ops_reads import outbox_kinds, outbox_page
 from pointflow.entrypoints.api.deps import ContainerDep
 from pointflow.entrypoints.console.auth import Viewer, require_roles
-from pointflow.entrypoints.console.paging import MAX_OFFSET, PAGE_SIZE, Pager
+from pointflow.entrypoints.console.paging import MAX_OFFSET, PAGE_SIZE, Pager, echoed_id
 from pointflow.entrypoints.console.routes import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -46,7 +46,7 @@ def outbox(
         states=STATES,
         filters=filters,
         pager=Pager(PATH, offset, page.total, filters=filters),
-        retried=retried if retried.isalnum() else "",
+        retried="none" if retried == "none" else echoed_id(retried),
     )
 
 

@@ -1,13 +1,15 @@
-"""Offset pages for the console's lists: the links keep the page's filters."""
+"""Offset pages for the console's lists (links keep the filters), and ids echoed back from a link."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 PAGE_SIZE = 50
 MAX_OFFSET = 1_000_000
+_ID = re.compile(r"[\w-]{1,32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +37,8 @@ class Pager:
     def _href(self, offset: int) -> str:
         query = {k: v for k, v in self.filters.items() if v} | ({"offset": str(offset)} if offset else {})
         return f"{self.path}?{urlencode(query)}" if query else self.path
+
+
+def echoed_id(text: str) -> str:
+    """An id from a query string, shown back in a notice only if it looks like one of ours."""
+    return text if _ID.fullmatch(text) else ""

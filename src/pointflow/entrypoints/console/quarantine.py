@@ -14,7 +14,7 @@ from pointflow.adapters.db.ops_reads import quarantine_page
 from pointflow.bootstrap import Container
 from pointflow.entrypoints.api.deps import ContainerDep
 from pointflow.entrypoints.console.auth import Viewer, require_roles
-from pointflow.entrypoints.console.paging import MAX_OFFSET, PAGE_SIZE, Pager
+from pointflow.entrypoints.console.paging import MAX_OFFSET, PAGE_SIZE, Pager, echoed_id
 from pointflow.entrypoints.console.routes import render
 from pointflow.service_layer.replay import replay
 
@@ -48,8 +48,8 @@ def quarantine(
         connectors=sorted(container.connectors),
         filters=filters,
         pager=Pager(PATH, offset, page.total, filters=filters),
-        replayed=replayed if replayed.isalnum() else "",
-        outcome=outcome if outcome.replace("_", "").isalnum() else "",
+        replayed=echoed_id(replayed),
+        outcome=echoed_id(outcome),
     )
 
 
