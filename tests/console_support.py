@@ -32,3 +32,16 @@ def log_in(client: httpx.Client, username: str, password: str) -> httpx.Response
     assert form.status_code == 200, form.text
     data = {"username": username, "password": password, "csrf_token": csrf_in(form.text)}
     return client.post("/console/login", data=data, follow_redirects=False)
+
+
+def signed_in(client: httpx.Client, container: Container, *roles: ConsoleRole) -> str:
+    """Log a new person with `roles` in on `client` (dropping any earlier session); returns their username."""
+    client.cookies.clear()
+    username, password = make_user(container, *roles)
+    assert log_in(client, username, password).status_code == 303
+    return username
+
+
+def csrf(client: httpx.Client) -> str:
+    """The signed-in session's CSRF token, read from a page's forms."""
+    return csrf_in(client.get("/console/").text)

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pointflow.adapters.db.liability_store import lot_histories, value_per_point
+from pointflow.adapters.db.liability_store import lot_histories, record_forecast, value_per_point
 from pointflow.bootstrap import Container, bootstrap
 from pointflow.intelligence.liability.model import (
     add_months,
@@ -41,12 +41,15 @@ def liability(
         int,
         typer.Option(min=0, max=12, help="Also forecast from N months ago and compare with what happened"),
     ] = 0,
+    store: Annotated[bool, typer.Option(help="Keep the forecast for the console (job_runs)")] = True,
 ) -> None:
     """Print the forecast as JSON: outstanding points, breakage rate, liability in money, months."""
     day = date.fromisoformat(as_of) if as_of else date.today()
     container = bootstrap()
     try:
         report = liability_report(container, day, horizon, history)
+        if store:
+            record_forecast(container.db, report, at=container.clock())
         if backtest_months:
             report["backtest"] = _backtest(container, day, backtest_months, history)
     finally:

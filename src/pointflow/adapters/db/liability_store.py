@@ -1,17 +1,21 @@
-"""What the liability forecast reads from the ledger: every lot with its outflows, and what points cost."""
+"""What the liability forecast reads from the ledger (every lot with its outflows, what points cost) and where
+its result is kept for the console (job_runs)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from pointflow.adapters.db.engine import Database
-from pointflow.adapters.db.tables import lot_allocations, lots, postings, redemptions
+from pointflow.adapters.db.tables import job_runs, lot_allocations, lots, postings, redemptions
 from pointflow.intelligence.liability.model import LotHistory, Outflow
 
+FORECAST_JOB = "liability_forecast"
 _KINDS = {"redeem": "redeem", "expire": "expire"}  # clawbacks and adjustments are "other"
 
 
@@ -38,3 +42,27 @@ def value_per_point(db: Database, *, since: datetime) -> Decimal | None:
     if not points:
         return None
     return Decimal(str(value)) / Decimal(int(points))
+
+
+def record_forecast(db: Database, report: Mapping[str, Any], *, at: datetime) -> None:
+    """Keep the forecast (`liability.report.summary`) in job_runs, replacing the same as-of date's, so the
+    console shows the latest one without recomputing it."""
+    as_of = date.fromisoformat(str(report["as_of"]))
+    j = job_runs.c
+    with db.write() as conn:
+        conn.execute(delete(job_runs).where(j.job == FORECAST_JOB, j.as_of == as_of))
+        conn.execute(
+            insert(job_runs).values(job=FORECAST_JOB, as_of=as_of, started_at=at, result=dict(report))
+        )
+
+
+def latest_forecast(conn: Connection) -> dict[str, Any] | None:
+    """The newest stored forecast (by as-of date, then run), with when it was computed; None if never run."""
+    j = job_runs.c
+    row = conn.execute(
+        select(j.started_at, j.result)
+        .where(j.job == FORECAST_JOB)
+        .order_by(j.as_of.desc(), j.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else {**dict(row.result), "computed_at": row.started_at}

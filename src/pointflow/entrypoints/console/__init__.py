@@ -10,9 +10,21 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from pointflow.entrypoints.api.problems import problem_response
-from pointflow.entrypoints.console import campaigns, programme
+from pointflow.entrypoints.console import (
+    approvals,
+    audit,
+    campaigns,
+    fairness,
+    members,
+    models,
+    outbox,
+    programme,
+    quarantine,
+)
 from pointflow.entrypoints.console.auth import Denied, LoginRequired
 from pointflow.entrypoints.console.routes import render, router
+
+PAGE_ROUTERS = (approvals, members, programme, campaigns, models, fairness, audit, outbox, quarantine)
 
 STATIC = Path(__file__).with_name("static")
 
@@ -20,8 +32,8 @@ STATIC = Path(__file__).with_name("static")
 def install(app: FastAPI) -> None:
     """Add the console's routes, its static files and how it answers the signed-out and the refused."""
     app.include_router(router)
-    app.include_router(programme.router)
-    app.include_router(campaigns.router)
+    for page in PAGE_ROUTERS:
+        app.include_router(page.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
 
     @app.exception_handler(LoginRequired)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pointflow.governance.access import ConsoleRole, Person
 
 EVERY_ROLE = frozenset(ConsoleRole)
+ADMIN_ONLY: frozenset[ConsoleRole] = frozenset()  # admin opens every page
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +20,15 @@ class Page:
 # A new page adds itself here and declares the same roles on its route with `require_roles(...)`.
 PAGES: list[Page] = [
     Page("/console/", "Overview", EVERY_ROLE),
+    Page("/console/approvals", "Approvals", frozenset({ConsoleRole.MARKETING_OPS})),
+    Page("/console/members", "Members", EVERY_ROLE),
     Page("/console/programme", "Programme", EVERY_ROLE),
     Page("/console/campaigns", "Campaigns", EVERY_ROLE),
+    Page("/console/models", "Models", frozenset({ConsoleRole.RISK, ConsoleRole.VIEWER})),
+    Page("/console/fairness", "Fairness", frozenset({ConsoleRole.RISK})),
+    Page("/console/audit", "Audit", frozenset({ConsoleRole.RISK})),
+    Page("/console/outbox", "Outbox", ADMIN_ONLY),
+    Page("/console/quarantine", "Quarantine", ADMIN_ONLY),
 ]
 
 
