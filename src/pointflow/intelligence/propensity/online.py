@@ -28,6 +28,7 @@ from pointflow.intelligence.registry import FeatureReference, ModelVersion
 from pointflow.intelligence.serving.rule import FALLBACK, REWARD_TYPES
 from pointflow.intelligence.serving.rule import RULE_INPUT as _RULE_INPUT
 from pointflow.intelligence.serving.rule import rule_probability as rule_probability
+from pointflow.intelligence.serving.saving import EARNING_WINDOWS
 
 RANGE_SLACK = 0.5  # a value may stray this share of the training range (at least 1) beyond min or max
 SHARE_PREFIXES = ("share_", "reward_share_")
@@ -43,6 +44,12 @@ GROWS_WITH_TIME = frozenset(
         "redemption_count",
         "points_redeemed_total",
         "months_since_redemption",  # a member who stops redeeming keeps counting up
+        # … and the saving ratios of a member who keeps earning without redeeming (a non-redeemer)
+        *(f"balance_months_{w}m" for w in EARNING_WINDOWS),
+        "progress_to_last_redemption",
+        "projected_progress_to_last_redemption",
+        "progress_to_mean_redemption",
+        "redemption_overdue",
         *(f"redeemed_{kind}" for kind in REWARD_TYPES),
     }
 )
