@@ -10,6 +10,8 @@ import pytest
 
 from pointflow.intelligence.propensity import History, snapshot_features
 from pointflow.intelligence.propensity.dataset import month_end
+from pointflow.intelligence.propensity.online import RangeGuard
+from pointflow.intelligence.registry import reference_distribution
 from pointflow.intelligence.serving.saving import (
     SAVING_FEATURES,
     SINCE_WINDOW,
@@ -127,3 +129,15 @@ def test_points_by_month_count_each_bucket_in_its_calendar_month_up_to_the_as_of
     assert "c" not in months
     assert month_starts(date(2024, 6, 30))[0] == date(2024, 6, 1)
     assert month_starts(date(2024, 6, 30))[-1] == date(2023, 7, 1)
+
+
+def test_the_guard_takes_activity_momentum_up_to_three_and_lets_saving_ratios_grow() -> None:
+    names = ("activity_momentum", "balance_months_12m", "points_earned_12cm_avg")
+    seen = np.linspace(0.5, 1.8, 50)  # training never saw a member whose transactions were all recent
+    guard = RangeGuard.from_reference(names, {n: reference_distribution(seen) for n in names})
+    rows = np.array([[3.0, 40.0, 1.0], [3.1, 1.0, 1.0], [1.0, 1.0, 40.0]])
+    assert guard.refused(rows).tolist() == [
+        [False, False, False],  # all transactions in 30 days; a saver's balance keeps growing
+        [True, False, False],  # beyond what the definition allows
+        [False, False, True],  # an earning far beyond training's is still refused
+    ]
