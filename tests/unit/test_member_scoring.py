@@ -19,9 +19,10 @@ from pointflow.intelligence.propensity.model import from_files, matrix
 from pointflow.intelligence.propensity.online import GROWS_WITH_TIME, RANGE_SLACK, OnlineScorer
 from pointflow.intelligence.serving.features import MemberAt, window_columns
 from pointflow.intelligence.serving.rule import FALLBACK, RULE_AT_STEP, RULE_BELOW_STEP
+from pointflow.intelligence.serving.saving import SAVING_FEATURES, months_from_buckets
 from pointflow.intelligence.serving.windows import Bucket as ActivityRow
 from pointflow.intelligence.serving.windows import MemberWindows, windows_from_buckets
-from pointflow.service_layer.ports import RedemptionTotal, Touched
+from pointflow.service_layer.ports import RedemptionEvent, RedemptionTotal, Touched
 from tests.unit.propensity_support import MONTHS, small_history, small_model
 
 MCCS = ("5411", "4111", "5812", "3000", "5999", "7011", "")
@@ -141,9 +142,16 @@ def test_batch_contributions_add_up_to_the_raw_margin() -> None:
 class FakeSession:
     """The reads scoring makes, from lists; `add_row` collects the records."""
 
-    def __init__(self, activity: list[ActivityRow], redemptions: list[RedemptionTotal] | None = None) -> None:
+    def __init__(
+        self,
+        activity: list[ActivityRow],
+        redemptions: list[RedemptionTotal] | None = None,
+        events: list[RedemptionEvent] | None = None,
+    ) -> None:
         self.activity = activity
         self.redemptions = redemptions or []
+        self.events = events or []
+        self.saving_reads = 0
         self.rows: list[tuple[str, dict[str, Any]]] = []
 
     def recent_points(
@@ -162,6 +170,14 @@ class FakeSession:
 
     def redemption_totals(self, tokens: Collection[str]) -> list[RedemptionTotal]:
         return [r for r in self.redemptions if r[0] in tokens]
+
+    def activity_months(self, members: Sequence[tuple[str, date]], *, currency: str) -> dict[str, list[int]]:
+        self.saving_reads += 1
+        return months_from_buckets(dict(members), self.activity)
+
+    def redemption_events(self, tokens: Collection[str]) -> list[RedemptionEvent]:
+        self.saving_reads += 1
+        return [e for e in self.events if e[0] in tokens]
 
     def add_row(self, table: str, row: dict[str, Any]) -> None:
         self.rows.append((table, row))
@@ -216,6 +232,40 @@ def test_with_a_model_records_carry_contributions_and_name_the_imputed_feature()
     assert new["source"] == FALLBACK  # no transaction at all: the model was never trained on such a row
     assert "tenure_days missing" in new["reasons"]
     assert new["contributions"][0]["feature"] == "points_projected"
+
+
+def test_a_model_with_saving_features_reads_the_months_and_each_redemption() -> None:
+    version, files = small_model()
+    scoring = ModelScoring.from_version(version, files)
+    assert scoring.saving
+    end = date(2024, 6, 30)
+    activity: list[ActivityRow] = [
+        ("a", end - timedelta(days=d), "5411", 300_000, 1, 300) for d in range(0, 400, 3)
+    ]
+    events: list[RedemptionEvent] = [("a", date(2024, 1, 31), 2_500), ("a", date(2024, 4, 30), 5_000)]
+    session = FakeSession(activity, events=events)
+    x = scoring.rows(session, [MemberAt("a", end, 4_000)], _programme())  # type: ignore[arg-type]
+    row = dict(zip(scoring.scorer.features, x[0], strict=True))
+    assert session.saving_reads == 2
+    assert (row["ever_redeemed"], row["last_redemption_points"], row["mean_redemption_points"]) == (
+        1,
+        5_000,
+        3_750,
+    )
+    assert row["progress_to_last_redemption"] == 4_000 / 5_000
+    assert row["redemption_interval_months"] == 3
+    assert row["points_since_redemption"] == sum(p for _, day, *_, p in activity if day > date(2024, 4, 30))
+    in_twelve_months = sum(p for _, day, *_, p in activity if day >= date(2023, 7, 1))
+    assert row["points_earned_12cm_avg"] == in_twelve_months / 12
+
+
+def test_a_model_without_saving_features_does_not_read_them() -> None:
+    version, _ = small_model()
+    scoring = ModelScoring(OnlineScorer.rule_only([f for f in version.features if f not in SAVING_FEATURES]))
+    session = FakeSession([("a", date(2024, 6, 30), "5411", 1, 1, 10)])
+    scoring.rows(session, [MemberAt("a", date(2024, 6, 30), 0)], _programme())  # type: ignore[arg-type]
+    assert not scoring.saving
+    assert session.saving_reads == 0
 
 
 def _programme() -> Any:

@@ -24,6 +24,7 @@ from pointflow.intelligence.propensity.online import OnlineScorer, Score
 from pointflow.intelligence.registry import ModelVersion
 from pointflow.intelligence.serving.features import Floats, MemberAt, feature_matrix, window_columns
 from pointflow.intelligence.serving.rule import RULE_INPUT
+from pointflow.intelligence.serving.saving import SAVING_FEATURES
 from pointflow.intelligence.serving.windows import MemberWindows
 from pointflow.service_layer.ports import LedgerSession, Touched
 
@@ -43,7 +44,13 @@ def observed_features() -> frozenset[str]:
     """The features the hot path computes (the others are imputed)."""
     probe = [MemberAt("probe", datetime(2000, 1, 1).date(), 0)]
     cols = window_columns(
-        probe, MemberWindows(), [], category_of=category_of, reward_kind={}, categories=categories()
+        probe,
+        MemberWindows(),
+        [],
+        category_of=category_of,
+        reward_kind={},
+        categories=categories(),
+        redemption_events=[],
     )
     return frozenset(cols)
 
@@ -59,6 +66,8 @@ class ModelScoring:
         drift: FallbackSwitch | None = None,
     ) -> None:
         self.scorer = scorer
+        # a model trained before the saving features needs neither their month sums nor the redemptions
+        self.saving = any(name in SAVING_FEATURES for name in scorer.features)
         self.version = version  # (model name, version label), as the drift switch knows it
         self.drift = drift
 
@@ -72,13 +81,17 @@ class ModelScoring:
         return cls(scorer, version=(metadata.name, metadata.version), drift=drift)
 
     def rows(self, session: LedgerSession, members: Sequence[MemberAt], programme: Programme) -> Floats:
+        pairs = [(m.token, m.as_of) for m in members]
+        tokens = [m.token for m in members]
         columns = window_columns(
             members,
-            session.activity_windows([(m.token, m.as_of) for m in members], currency=programme.currency),
-            session.redemption_totals([m.token for m in members]),
+            session.activity_windows(pairs, currency=programme.currency),
+            session.redemption_totals(tokens),
             category_of=category_of,
             reward_kind={reward.id: reward.kind for reward in programme.rewards},
             categories=categories(),
+            months=session.activity_months(pairs, currency=programme.currency) if self.saving else None,
+            redemption_events=session.redemption_events(tokens) if self.saving else None,
         )
         return feature_matrix(columns, self.scorer.features, len(members))
 

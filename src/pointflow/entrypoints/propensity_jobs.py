@@ -39,6 +39,9 @@ LIMITS = (
     "Trained and measured on simulated members only: no real programme's data has been seen.",
     "The label is the next calendar month (the simulator redeems on month ends), not a rolling 30 days.",
     "Members with no transaction in the 30 days before the snapshot are not scored.",
+    "Each member's goal reward is unknown: the saving features estimate it from the sizes of past "
+    "redemptions in months of the member's earning; a member who never redeemed has no such estimate.",
+    "Saving features are by calendar month; scored mid-month, the as-of month is the part of it so far.",
 )
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the rule path must not load the model path's modules (decis
 InboxKey = tuple[str, str]  # (source system, source id)
 UsageKey = tuple[str, str, str]  # (token, rule id, period key)
 RedemptionTotal = tuple[str, str, int, int, date]  # token, reward id, redemptions, points, last day
+RedemptionEvent = tuple[str, date, int]  # token, day, points of one redemption
 
 
 class WriteConflict(Exception):
@@ -92,6 +93,14 @@ class LedgerSession(Protocol):
 
     def redemption_totals(self, tokens: Collection[str]) -> list[RedemptionTotal]:
         """Per member and reward: redemptions, points, the day of the last."""
+        ...
+
+    def activity_months(self, members: Sequence[tuple[str, date]], *, currency: str) -> dict[str, list[int]]:
+        """Per member (token, as-of day): points by calendar month, [the as-of month, the one before, …]."""
+        ...
+
+    def redemption_events(self, tokens: Collection[str]) -> list[RedemptionEvent]:
+        """Every redemption of the members (day and points), in the order they were made."""
         ...
 
 

@@ -20,7 +20,7 @@ from pointflow.adapters.db.tables import identity_vault, lots, members, postings
 from pointflow.domain.ledger import Leg
 from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
 from pointflow.domain.money import CustomerToken
-from pointflow.service_layer.ports import InboxKey, RedemptionTotal, UsageKey, WriteConflict
+from pointflow.service_layer.ports import InboxKey, RedemptionEvent, RedemptionTotal, UsageKey, WriteConflict
 
 if TYPE_CHECKING:
     from pointflow.intelligence.serving.windows import MemberWindows
@@ -218,8 +218,16 @@ class SqlLedgerSession:
 
         return window_sums(self.conn, self.activity.pending, members, currency=currency)
 
+    def activity_months(self, members: Sequence[tuple[str, date]], *, currency: str) -> dict[str, list[int]]:
+        from pointflow.adapters.db.month_sums import month_sums  # the model path only, as window_sums
+
+        return month_sums(self.conn, self.activity.pending, members, currency=currency)
+
     def redemption_totals(self, tokens: Collection[str]) -> list[RedemptionTotal]:
         return reads.redemption_totals(self.conn, tokens)
+
+    def redemption_events(self, tokens: Collection[str]) -> list[RedemptionEvent]:
+        return reads.redemption_events(self.conn, tokens)
 
     def flush(self) -> None:
         self.rows.flush(self.conn)

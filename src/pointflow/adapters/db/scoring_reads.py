@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select
 from pointflow.adapters.db.activity_store import BucketKey
 from pointflow.adapters.db.driver_sql import Driver, driver
 from pointflow.adapters.db.tables import redemptions
-from pointflow.service_layer.ports import RedemptionTotal
+from pointflow.service_layer.ports import RedemptionEvent, RedemptionTotal
 
 Pending = Mapping[BucketKey, list[int]]  # (token, day, currency, mcc) → [spend units, transactions, points]
 
@@ -62,3 +62,10 @@ def redemption_totals(conn: Connection, tokens: Collection[str]) -> list[Redempt
         (t, reward, int(n), int(p), last.astimezone(UTC).date())
         for t, reward, n, p, last in conn.execute(query)
     ]
+
+
+def redemption_events(conn: Connection, tokens: Collection[str]) -> list[RedemptionEvent]:
+    """Every redemption of the members, oldest first: the saving features' last and first redemption."""
+    r = redemptions.c
+    query = select(r.token, r.created_at, r.points).where(r.token.in_(list(tokens))).order_by(r.created_at)
+    return [(t, at.astimezone(UTC).date(), int(p)) for t, at, p in conn.execute(query)]

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from pointflow.intelligence.features import activity_features, daily_buckets
+from pointflow.intelligence.propensity.saving import saving_features
 from pointflow.intelligence.serving.rule import REDEEM_STEPS as REDEEM_STEPS
 from pointflow.intelligence.serving.rule import REWARD_TYPES as REWARD_TYPES
 
@@ -87,6 +88,7 @@ def snapshot_features(history: History, month: int) -> pl.DataFrame:
     active = activity.filter(pl.col("recency_days") < ACTIVE_WITHIN_DAYS).drop("points_earned")
     frame = active.join(_points_features(history.balances, month), on=KEY, how="left")
     frame = frame.join(_redemption_features(history.redemptions, month), on=KEY, how="left")
+    frame = saving_features(frame, history.balances, history.redemptions, month=month, as_of=as_of)
     next_month = month_end(history.start, month + 1).month
     return frame.with_columns(
         pl.lit(month, pl.Int32).alias("snapshot"),

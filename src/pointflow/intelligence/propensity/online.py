@@ -28,10 +28,13 @@ from pointflow.intelligence.registry import FeatureReference, ModelVersion
 from pointflow.intelligence.serving.rule import FALLBACK, REWARD_TYPES
 from pointflow.intelligence.serving.rule import RULE_INPUT as _RULE_INPUT
 from pointflow.intelligence.serving.rule import rule_probability as rule_probability
+from pointflow.intelligence.serving.saving import EARNING_WINDOWS
 
 RANGE_SLACK = 0.5  # a value may stray this share of the training range (at least 1) beyond min or max
 SHARE_PREFIXES = ("share_", "reward_share_")
 CALENDAR = {"next_calendar_month": (1.0, 12.0)}  # a year of training need not show every month
+# 3 × transactions of 30 days / of 90 days: 3 when all are recent (a new member), whatever training saw
+BOUNDED = {"activity_momentum": (0.0, 3.0)}
 # Lifetime totals only grow while a member stays: a programme older than the training window has members
 # beyond its maximum who are not unusual for that, so only their lower bound is checked.
 GROWS_WITH_TIME = frozenset(
@@ -43,6 +46,12 @@ GROWS_WITH_TIME = frozenset(
         "redemption_count",
         "points_redeemed_total",
         "months_since_redemption",  # a member who stops redeeming keeps counting up
+        # … and the saving ratios of a member who keeps earning without redeeming (a non-redeemer)
+        *(f"balance_months_{w}m" for w in EARNING_WINDOWS),
+        "progress_to_last_redemption",
+        "projected_progress_to_last_redemption",
+        "progress_to_mean_redemption",
+        "redemption_overdue",
         *(f"redeemed_{kind}" for kind in REWARD_TYPES),
     }
 )
@@ -129,7 +138,7 @@ def _by_construction(name: str) -> tuple[float, float] | None:
         return 0.0, 1.0
     if (days := _ACTIVE_DAYS.match(name)) is not None:
         return 0.0, float(days.group(1))
-    return CALENDAR.get(name)
+    return CALENDAR.get(name) or BOUNDED.get(name)
 
 
 def reference_median(ref: FeatureReference) -> float:

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from pointflow.intelligence.features.definitions import ACTIVITY_WINDOWS, category_column
 from pointflow.intelligence.serving.rule import REDEEM_STEPS, REWARD_TYPES
+from pointflow.intelligence.serving.saving import SINCE_WINDOW, RedemptionEvent, saving_columns
 from pointflow.intelligence.serving.windows import MemberWindows
 
 Floats = npt.NDArray[np.float64]
@@ -44,8 +45,14 @@ def window_columns(
     category_of: Callable[[str], str],
     reward_kind: Mapping[str, str],
     categories: Sequence[str],
+    months: Mapping[str, Sequence[int]] | None = None,
+    redemption_events: Sequence[RedemptionEvent] | None = None,
 ) -> dict[str, Floats]:
-    """Every feature the hot path can observe, one value per member (NaN where it has none)."""
+    """Every feature the hot path can observe, one value per member (NaN where it has none).
+
+    The saving features need each member's points by calendar month (`months`, as `month_sums` reads
+    them) and their redemptions one by one; without `redemption_events` they are not computed.
+    """
     n = len(members)
     index = {m.token: i for i, m in enumerate(members)}
     at = np.array([index[t] for t in windows.tokens], dtype=np.int64)  # the members with activity
@@ -54,7 +61,29 @@ def window_columns(
     columns.update(_points(members, windows, at, columns["tenure_days"]))
     columns.update(_redemptions(members, redemptions, reward_kind))
     columns["next_calendar_month"] = np.array([m.as_of.month % 12 + 1 for m in members], dtype=np.float64)
+    if redemption_events is not None:
+        columns.update(_saving(members, months or {}, redemption_events, columns))
     return columns
+
+
+def _saving(
+    members: Sequence[MemberAt],
+    months: Mapping[str, Sequence[int]],
+    events: Sequence[RedemptionEvent],
+    columns: Mapping[str, Floats],
+) -> dict[str, Floats]:
+    monthly = np.zeros((len(members), SINCE_WINDOW))
+    for i, m in enumerate(members):
+        if m.token in months:
+            monthly[i] = months[m.token]
+    return saving_columns(
+        as_of=[m.as_of for m in members],
+        balance=columns["points_balance"],
+        monthly=monthly,
+        tokens=[m.token for m in members],
+        redemptions=events,
+        activity=columns,
+    )
 
 
 def _spread(values: Sequence[float], at: npt.NDArray[np.int64], n: int) -> Floats:

@@ -1,0 +1,137 @@
+"""The saving-towards-a-reward features as the hot path reads them, for a commit group's members, in NumPy.
+
+The same definitions as the batch snapshot's (`intelligence.propensity.saving`), by calendar month: points
+earned in the as-of month and the months before it (the buckets summed by month, in SQL for a commit
+group: `adapters.db.month_sums`, whose reference is `months_from_buckets`), redemptions from the ledger's
+redemptions. At a month end the two agree exactly; in the middle of a month the as-of month is
+the part of it so far, as it is for every "this month" figure the hot path reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float64]
+# (token, day, points) of one redemption, in the order they were made
+RedemptionEvent = tuple[str, date, int]
+# (token, day, mcc, spend_units, txn_count, points) of one bucket in the programme's currency
+Bucket = tuple[str, date, str, int, int, int]
+
+EARNING_WINDOWS = (3, 6, 12)  # calendar months, the as-of month included
+RECENT_WINDOW = 3  # the earning added to the balance for a projection
+SINCE_WINDOW = 12  # points since the last redemption count at most this many months back
+SAVING_FEATURES = (
+    *(f"points_earned_{w}cm_avg" for w in EARNING_WINDOWS),
+    *(f"balance_months_{w}m" for w in EARNING_WINDOWS),
+    "ever_redeemed",
+    "last_redemption_points",
+    "mean_redemption_points",
+    "progress_to_last_redemption",
+    "projected_progress_to_last_redemption",
+    "progress_to_mean_redemption",
+    "last_redemption_months",
+    "points_since_redemption",
+    "redemption_interval_months",
+    "redemption_overdue",
+    "points_momentum",
+    "activity_momentum",
+)
+
+
+def month_starts(as_of: date) -> tuple[date, ...]:
+    """The first day of the as-of month and of each of the SINCE_WINDOW − 1 months before it, newest first."""
+    index = as_of.year * 12 + as_of.month - 1
+    return tuple(date((index - k) // 12, (index - k) % 12 + 1, 1) for k in range(SINCE_WINDOW))
+
+
+def months_from_buckets(as_of: Mapping[str, date], buckets: Iterable[Bucket]) -> dict[str, list[int]]:
+    """The reference: points by calendar month, [the as-of month, the one before, …], up to as-of."""
+    out: dict[str, list[int]] = {}
+    for token, day, *_, points in buckets:
+        at = as_of.get(token)
+        if at is None or day > at:
+            continue
+        back = (at.year * 12 + at.month) - (day.year * 12 + day.month)
+        if back < SINCE_WINDOW:
+            out.setdefault(token, [0] * SINCE_WINDOW)[back] += points
+    return out
+
+
+def _ratio(numerator: Floats, denominator: Floats) -> Floats:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def _marks(
+    tokens: Sequence[str], events: Sequence[RedemptionEvent]
+) -> tuple[Floats, Floats, Floats, Floats, Floats]:
+    """Per member: redemptions, first and last month, the last one's points, the mean points."""
+    index = {t: i for i, t in enumerate(tokens)}
+    n = len(tokens)
+    count, total = np.zeros(n), np.zeros(n)
+    first, last, last_points = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    for token, day, points in events:
+        i = index.get(token)
+        if i is None:
+            continue
+        month = day.year * 12 + day.month - 1
+        count[i] += 1
+        total[i] += points
+        first[i] = np.fmin(first[i], month)
+        if not month < last[i]:  # later (or the same month, made later): the latest redemption
+            last[i], last_points[i] = month, points
+    return count, first, last, last_points, _ratio(total, count)
+
+
+def saving_columns(
+    *,
+    as_of: Sequence[date],
+    balance: Floats,
+    monthly: Floats,
+    tokens: Sequence[str],
+    redemptions: Sequence[RedemptionEvent],
+    activity: Mapping[str, Floats],
+) -> dict[str, Floats]:
+    """The saving features, one value per member; `monthly` is (members × SINCE_WINDOW) points by month."""
+    now = np.array([d.year * 12 + d.month - 1 for d in as_of], dtype=np.float64)
+    sums = {w: monthly[:, :w].sum(axis=1) for w in EARNING_WINDOWS}
+    count, first, last, last_points, mean_points = _marks(tokens, redemptions)
+    back = np.arange(SINCE_WINDOW)[None, :]
+    after = ~(now[:, None] - back <= last[:, None])  # months after the last redemption's (all without one)
+    tenure_days = activity["tenure_days"]
+    first_active = np.array(
+        [np.nan if np.isnan(t) else _month_of(d, int(t)) for d, t in zip(as_of, tenure_days, strict=True)]
+    )
+    tenure_months = now - first_active + 1
+    cols = {f"points_earned_{w}cm_avg": sums[w] / np.minimum(w, tenure_months) for w in EARNING_WINDOWS}
+    usual, recent = cols["points_earned_12cm_avg"], cols[f"points_earned_{RECENT_WINDOW}cm_avg"]
+    interval = _ratio(last - first, count - 1)
+    cols.update(
+        {f"balance_months_{w}m": _ratio(balance, cols[f"points_earned_{w}cm_avg"]) for w in EARNING_WINDOWS}
+    )
+    cols.update(
+        {
+            "ever_redeemed": (count > 0).astype(np.float64),
+            "last_redemption_points": last_points,
+            "mean_redemption_points": mean_points,
+            "progress_to_last_redemption": _ratio(balance, last_points),
+            "projected_progress_to_last_redemption": _ratio(balance + recent, last_points),
+            "progress_to_mean_redemption": _ratio(balance, mean_points),
+            "last_redemption_months": _ratio(last_points, usual),
+            "points_since_redemption": np.where(after, monthly, 0.0).sum(axis=1),
+            "redemption_interval_months": interval,
+            "redemption_overdue": _ratio(now - last, interval),
+            "points_momentum": _ratio(monthly[:, 0], usual),
+            "activity_momentum": _ratio(3 * activity["txn_count_30d"], activity["txn_count_90d"]),
+        }
+    )
+    return cols
+
+
+def _month_of(as_of: date, days_before: int) -> int:
+    first = date.fromordinal(as_of.toordinal() - days_before)
+    return first.year * 12 + first.month - 1
