@@ -38,7 +38,7 @@ class Frame:
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values covering [low, high], about `count` of them, always including zero when low ≥ 0."""
     low, high = min(low, 0.0), max(high, 0.0)
-    if high == low:
+    if high - low <= 1e-9 * max(1.0, abs(low), abs(high)):  # no span worth a scale (a step could underflow)
         high = low + 1
     raw = (high - low) / max(count - 1, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
