@@ -38,9 +38,10 @@ class Frame:
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values covering [low, high], about `count` of them, always including zero when low ≥ 0."""
     low, high = min(low, 0.0), max(high, 0.0)
-    if high == low:
-        high = low + 1
     raw = (high - low) / max(count - 1, 1)
+    if raw <= 0:  # an empty range, or one so small (subnormal) that dividing it gives zero
+        high = low + 1
+        raw = (high - low) / max(count - 1, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     start = math.floor(low / step) * step
@@ -125,8 +126,10 @@ def _axes(
         )
     for j in range(0, len(labels), step):
         x = _x(frame, j, len(labels), centred=centred)
+        # a line chart's last point sits on the right edge: a label centred there would be cut off
+        anchor = "end" if not centred and j == len(labels) - 1 and j > 0 else "middle"
         parts.append(
-            f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle" font-size="11">'
+            f'<text x="{x:.1f}" y="{base + 16}" text-anchor="{anchor}" font-size="11">'
             f"{escape(labels[j])}</text>"
         )
     if y_label:
