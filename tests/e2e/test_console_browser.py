@@ -248,3 +248,48 @@ def test_the_approval_queue_by_keyboard_alone(server: str, container: Container)
     assert offer_row["state"] == "issued"
     assert offer_row["decided_by"] == f"console:{username}"
     assert offer_row["decided_reason"] == "Approved from the keyboard"
+
+
+# Form controls a screen reader could not name: no <label for>, no aria-label(ledby), no button text.
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll('input, textarea, select, button')]
+    .filter(e => e.type !== 'hidden')
+    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+        && !e.getAttribute('aria-labelledby') && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+    .map(e => e.outerHTML.slice(0, 80))"""
+
+
+def test_every_page_in_the_navigation_opens_with_named_controls_and_nothing_spilling(
+    server: str, container: Container
+) -> None:
+    send(container, *(_dinner("cust_nav", n) for n in range(2)))
+    waiting_offers(container, 1)
+    username, password = make_user(container, ConsoleRole.ADMIN)
+    failures: list[str] = []
+    with browser_page(server) as page:
+        page.on("response", lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        log_in(page, username, password)
+        paths = page.locator("nav a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert len(paths) == 10, paths  # admin opens every page
+        for path in paths:
+            response = page.goto(path)
+            assert response is not None
+            assert response.status == 200, (path, response.status)
+            assert page.get_by_role("heading", level=1).count() == 1, path
+            assert page.evaluate(UNNAMED_CONTROLS) == [], path
+            assert overflowing(page, "main dd") == [], path
+            assert clipped_chart_text(page) == [], path
+        # member 360, reached from the offer waiting for approval
+        page.goto("/console/approvals")
+        page.locator("article.offer dd a").first.click()
+        page.wait_for_url(re.compile(r"/console/members/m_[0-9a-f]+$"))
+        expect(page.locator("#member-ledger")).to_be_visible()
+        assert page.evaluate(UNNAMED_CONTROLS) == []
+        assert overflowing(page, "main dd") == []
+        contributions = page.locator(".contributions li").all_inner_texts()
+        assert contributions, "the member's score shows no contributions"
+        assert not any("{" in c for c in contributions), contributions  # words, not a dict
+        log_out_box = page.get_by_role("button", name="Log out").bounding_box()
+        assert log_out_box is not None
+        assert log_out_box["height"] < 48, log_out_box  # one line, however many pages the navigation lists
+        keep_screenshot(page, "member-360")
+    assert failures == []
