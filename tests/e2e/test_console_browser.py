@@ -160,7 +160,7 @@ def test_approve_one_offer_and_reject_another_with_reasons(server: str, containe
     username, password = make_user(container, ConsoleRole.MARKETING_OPS)
     with browser_page(server) as page:
         log_in(page, username, password)
-        page.get_by_role("link", name="Approvals").click()
+        page.get_by_role("link", name="Approvals", exact=True).click()
         page.wait_for_url(re.compile(r"/console/approvals$"))
         expect(page.locator("article.offer")).to_have_count(2)
         assert overflowing(page, "article.offer dd") == []
@@ -180,7 +180,7 @@ def test_approve_one_offer_and_reject_another_with_reasons(server: str, containe
         expect(page.locator("#approvals-empty")).to_be_visible()
         keep_screenshot(page, "approvals-after")
 
-        page.get_by_role("link", name="Overview").click()
+        page.get_by_role("link", name="Overview", exact=True).click()
         page.wait_for_url(re.compile(r"/console/$"))
         expect(page.locator("#offers-approved")).to_have_text("1")
         expect(page.locator("#offers-rejected")).to_have_text("1")

@@ -63,7 +63,7 @@ def dining_multiplier(container: Container) -> Decimal | None:
 
 def propose_triple_dining(page: Page) -> str:
     """Edit the YAML in the editor, propose it, and return the change's id from the page it opens on."""
-    page.get_by_role("link", name="Programme").click()
+    page.get_by_role("link", name="Programme", exact=True).click()
     page.wait_for_url(re.compile(r"/console/programme$"))
     editor = page.get_by_label("Programme (YAML)")
     text, edits = DINING.subn(r"\g<1>3\n", editor.input_value())
@@ -107,7 +107,7 @@ def test_a_rule_change_is_proposed_back_tested_and_approved_by_a_second_product_
         log_out(page)
 
         log_in(page, *checker)
-        page.get_by_role("link", name="Programme").click()
+        page.get_by_role("link", name="Programme", exact=True).click()
         page.locator(f"#change-link-{change}").click()
         page.wait_for_url(re.compile(rf"/console/programme/changes/{change}$"))
         page.get_by_role("button", name="Approve and activate").click()
