@@ -6,7 +6,7 @@ import itertools
 import xml.etree.ElementTree as ET
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pointflow.entrypoints.console.charts import bar_chart, line_chart, nice_ticks
@@ -55,6 +55,12 @@ def test_a_line_chart_draws_one_line_per_series_with_a_legend() -> None:
     assert ["".join(li.itertext()) for li in figure.iter("li")] == ["actual", "forecast"]
 
 
+def test_a_line_charts_last_x_label_ends_at_the_edge_rather_than_being_cut_off() -> None:
+    svg = svg_of(parse(line_chart("Liability", ["now", "2024-07", "2024-08"], {"held": [3, 2, 1]})))
+    anchors = {t.text: t.get("text-anchor") for t in svg.iter(f"{SVG}text")}
+    assert (anchors["now"], anchors["2024-07"], anchors["2024-08"]) == ("middle", "middle", "end")
+
+
 def test_labels_are_escaped() -> None:
     figure = parse(bar_chart("<script>", ["a&b", "<c>"], [1, 2]))
     assert svg_of(figure).find(f"{SVG}title").text == "<script>"  # type: ignore[union-attr]
@@ -67,6 +73,7 @@ def test_an_empty_chart_still_renders_and_says_so() -> None:
 
 
 @given(st.floats(-1e9, 1e9), st.floats(-1e9, 1e9))
+@example(0.0, 5e-324)  # a range too small to divide: it once raised "math domain error"
 def test_ticks_cover_the_range_and_zero_in_even_steps(a: float, b: float) -> None:
     low, high = min(a, b), max(a, b)
     ticks = nice_ticks(low, high)

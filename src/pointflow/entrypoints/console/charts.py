@@ -125,8 +125,10 @@ def _axes(
         )
     for j in range(0, len(labels), step):
         x = _x(frame, j, len(labels), centred=centred)
+        # a line chart's last point sits on the right edge: a label centred there would be cut off
+        anchor = "end" if not centred and j == len(labels) - 1 and j > 0 else "middle"
         parts.append(
-            f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle" font-size="11">'
+            f'<text x="{x:.1f}" y="{base + 16}" text-anchor="{anchor}" font-size="11">'
             f"{escape(labels[j])}</text>"
         )
     if y_label:

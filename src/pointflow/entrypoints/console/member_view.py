@@ -3,7 +3,7 @@ offers, and the member's personal data from the core, masked unless a person may
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,4 +99,13 @@ def contribution_words(item: Sequence[Any] | Any) -> str:
             way = "raised" if value > 0 else "lowered" if value < 0 else "did not move"
             return f"{name} {way} the score ({value:+.3f} log-odds)"
         return f"{name}: {value}"
+    if isinstance(item, Mapping) and "feature" in item and "rule" in item:
+        return _rule_words(item)
     return str(item)
+
+
+def _rule_words(item: Mapping[str, Any]) -> str:
+    """The fallback rule's input (`adapters.scoring.rule_contribution`), said as a sentence."""
+    value = item.get("value")
+    seen = "was not known" if value is None else f"was {value:,}"
+    return f"{item['feature']} {seen}; the rule: {item['rule']}"
