@@ -1,4 +1,5 @@
-"""Replay throughput: pre-rendered events through `receive`, the full accrual path, 500 to a transaction."""
+"""Replay throughput: pre-rendered events through `receive`, the full accrual path, committed as
+`pointflow ingest` commits (INGEST_BATCH events to a transaction)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from dataclasses import dataclass
 from bench.events import batches
 from pointflow.adapters.connectors import CONNECTORS
 from pointflow.bootstrap import Container
+from pointflow.entrypoints.file_ingest import INGEST_BATCH
 from pointflow.entrypoints.tuning import long_running
 from pointflow.service_layer.ingress import receive
 from pointflow.service_layer.ports import RawEvent
 
-BATCH_SIZE = 500  # what `pointflow ingest` commits together
+BATCH_SIZE = INGEST_BATCH  # what `pointflow ingest` commits together
 
 
 @dataclass(frozen=True)

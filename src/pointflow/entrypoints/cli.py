@@ -35,7 +35,7 @@ from pointflow.entrypoints.cli_forecast import forecast_app
 from pointflow.entrypoints.cli_offers import offers_app
 from pointflow.entrypoints.cli_outbox import outbox_app
 from pointflow.entrypoints.cli_sim import sim_app
-from pointflow.entrypoints.file_ingest import ingest_files, is_line_format
+from pointflow.entrypoints.file_ingest import INGEST_BATCH, ingest_files, is_line_format
 from pointflow.entrypoints.tuning import long_running
 from pointflow.governance.audit import verify_chain
 from pointflow.service_layer import jobs
@@ -104,7 +104,7 @@ def serve(
 def ingest(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Native files")],
     connector: Annotated[str, typer.Option(help="Connector that decodes the files")] = "generic",
-    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = INGEST_BATCH,
 ) -> None:
     """Ingest native files through the same handler as the HTTP API.
 

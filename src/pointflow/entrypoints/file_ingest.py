@@ -11,6 +11,9 @@ from pointflow.service_layer.accrual import LedgerDeps
 from pointflow.service_layer.ingress import receive
 from pointflow.service_layer.ports import Connector, QuarantinePort, RawEvent
 
+# Events a file replay commits together (decision 0003): 2,000 replayed 20 % faster than 500 on SQLite.
+INGEST_BATCH = 2_000
+
 
 def iter_items(paths: Iterable[Path], connector: Connector) -> Iterator[RawEvent]:
     """JSON lines are cut line by line; any other file is one native document (a camt file, say)."""
@@ -42,7 +45,7 @@ def ingest_files(
     connector: Connector,
     deps: LedgerDeps,
     quarantine: QuarantinePort,
-    batch_size: int = 500,
+    batch_size: int = INGEST_BATCH,
     progress: Callable[[int], None] = lambda _: None,
 ) -> Counter[str]:
     """Ingest every line; returns how many items ended in each status."""
