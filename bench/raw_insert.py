@@ -111,9 +111,13 @@ class _BatchKeys:
         for index, item in enumerate(items):
             self.event[item.payload["transaction_id"]] = index // batch_size
             self.customer.setdefault(item.payload["customer_id"], index // batch_size)
+            self.customer.setdefault(f"account:{item.payload['account_id']}", index // batch_size)
         self.token = {r["token"]: self.customer[r["customer_id"]] for r in rows["identity_vault"]}
-        self.posting = {r["id"]: self.event[r["idempotency_key"].split(":", 2)[2]] for r in rows["postings"]}
         self.inbox = {r["id"]: self.event[r["source_id"]] for r in rows["inbox"]}
+        # a posting belongs to the batch of the accrual or the reversal that made it
+        earned = {r["posting_id"]: self.event[r["source_id"]] for r in rows["accruals"] if r["posting_id"]}
+        clawed = {r["posting_id"]: self.inbox[r["inbox_id"]] for r in rows["reversals"] if r["posting_id"]}
+        self.posting = earned | clawed
 
     def for_table(self, name: str) -> Callable[[Row], int | None]:
         keys: dict[str, Callable[[Row], int | None]] = {
