@@ -19,6 +19,7 @@ import dataclasses
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -63,7 +64,8 @@ def deposit(customer: str, n: int) -> RawEvent:
         "currency": "USD",
         "direction": "credit",
         "transaction_type": "deposit",
-        "timestamp": "2024-06-01T09:00:00Z",
+        # booked a minute ago: offers decide only on transactions within max_event_age_hours of now
+        "timestamp": (datetime.now(UTC) - timedelta(minutes=1)).isoformat().replace("+00:00", "Z"),
     }
     return render(event)  # type: ignore[arg-type]
 
@@ -167,8 +169,20 @@ def run(
     for kind in kinds:
         url = (lambda n: pool.sqlite(f"offers_{n}")) if kind == "sqlite" else (lambda _: pool.postgres())
         found["latency"][kind] = latency(url, decisions)
-    found["throughput"] = throughput(pool, [render(e) for e in synthetic(events)])
+    found["throughput"] = throughput(pool, [render(e) for e in recent(synthetic(events))])
     return found
+
+
+def recent(events: list[Any], hours: float = 60.0) -> list[Any]:
+    """The events in their order, booked across the last `hours` instead of months ago, as a live stream
+    would be: offers decide only on transactions within the programme's max_event_age_hours."""
+    start = datetime.now(UTC) - timedelta(hours=hours)
+    step = timedelta(hours=hours) / max(len(events), 1)
+    return [{**event, "timestamp": _iso(start + i * step)} for i, event in enumerate(events)]
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
 
 
 def _pct(values: np.ndarray[Any, Any], q: float) -> float:
