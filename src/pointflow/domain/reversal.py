@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pointflow.domain.errors import InvalidEvent
+from pointflow.domain.events import TransactionReversed
+from pointflow.domain.members import AccrualRecord
 from pointflow.domain.money import round_points
 
 
@@ -32,3 +34,16 @@ def clawback_points(
 
 def _cumulative(points: int, amount: Decimal, reversed_total: Decimal) -> int:
     return min(points, round_points(Decimal(points) * reversed_total / amount))
+
+
+def check_reversal(event: TransactionReversed, original: AccrualRecord | None, token: str) -> None:
+    """Refuse a reversal of nothing, of another member's transaction, or in another currency."""
+    if original is None:
+        raise InvalidEvent(
+            f"no accrued transaction {event.original_source_id} from {event.source.system}",
+            field="original_transaction_id",
+        )
+    if original.token != token:
+        raise InvalidEvent("the reversal names a different customer than the original", field="customer_id")
+    if original.currency != event.money.currency:
+        raise InvalidEvent(f"the original was in {original.currency}", field="currency")

@@ -26,7 +26,7 @@ from pointflow.domain.ledger import MemberBalances, plan_accrual, plan_clawback
 from pointflow.domain.members import AccrualRecord, Lot, LotState, Member
 from pointflow.domain.money import CustomerToken, Points
 from pointflow.domain.programme import EarnRule, Programme, expiry_date
-from pointflow.domain.reversal import clawback_points
+from pointflow.domain.reversal import check_reversal, clawback_points
 from pointflow.service_layer.lots import consume
 from pointflow.service_layer.offer_ports import Accrued, NoOffers, OfferHook, programme_with
 from pointflow.service_layer.ports import LedgerSession, LedgerSessions, MemberScoring, Touched, WriteConflict
@@ -319,17 +319,8 @@ class _Batch:
         return Outcome(event.source.id, "accepted", -points, member.token)
 
     def _clawback_size(self, event: TransactionReversed, original: AccrualRecord | None) -> int:
-        if original is None:
-            raise InvalidEvent(
-                f"no accrued transaction {event.original_source_id} from {event.source.system}",
-                field="original_transaction_id",
-            )
-        if original.token != self.deps.tokenise(event.customer_id):
-            raise InvalidEvent(
-                "the reversal names a different customer than the original", field="customer_id"
-            )
-        if original.currency != event.money.currency:
-            raise InvalidEvent(f"the original was in {original.currency}", field="currency")
+        check_reversal(event, original, self.deps.tokenise(event.customer_id))
+        assert original is not None
         return clawback_points(
             original_points=original.points,
             original_amount=original.amount,
@@ -337,10 +328,17 @@ class _Batch:
             reversing=event.money.amount,
         )
 
+    def _lots_to_claw(self, original: AccrualRecord, member: Member, points: int) -> dict[str, Lot]:
+        """The transaction's own lot when it covers the clawback (the plan takes from it first), else all."""
+        own = self.session.lot(member.token, original.lot_id) if original.lot_id else None
+        if own is not None and own.state is not LotState.CLOSED and own.remaining >= points:
+            return {own.id: own}
+        return {lot.id: lot for lot in self.session.open_lots(member.token)}
+
     def _claw(
         self, event: TransactionReversed, original: AccrualRecord, member: Member, points: int
     ) -> tuple[str, int]:
-        lots = {lot.id: lot for lot in self.session.open_lots(member.token)}
+        lots = self._lots_to_claw(original, member, points)
         origin = lots.get(original.lot_id) if original.lot_id else None
         plan = plan_clawback(
             member.token,

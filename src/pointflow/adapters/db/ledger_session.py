@@ -61,6 +61,10 @@ class SqlLedgerSession:
         lots = stored + [lot for lot in mine.values() if lot.id not in seen]
         return [lot for lot in lots if lot.remaining > 0 and lot.state is not LotState.CLOSED]
 
+    def lot(self, token: str, lot_id: str) -> Lot | None:
+        mine = self._lots.get(token, {}).get(lot_id)
+        return mine if mine is not None else store.find_lot(self.conn, lot_id)
+
     def accrual(self, source_system: str, source_id: str) -> AccrualRecord | None:
         written = self._accruals.get((source_system, source_id))
         return written or store.find_accrual(self.conn, source_system, source_id)

@@ -282,9 +282,33 @@ def open_lots(conn: Connection, token: str) -> list[Lot]:
     return [lot_from_row(r) for r in rows]
 
 
+def find_lot(conn: Connection, lot_id: str) -> Lot | None:
+    row = conn.execute(select(lots).where(lots.c.id == lot_id)).first()
+    return None if row is None else lot_from_row(row)
+
+
+_ACCRUAL_RECORD = tuple(
+    accruals.c[name]
+    for name in (
+        "id",
+        "token",
+        "source_system",
+        "source_id",
+        "amount",
+        "currency",
+        "booked_at",
+        "points",
+        "lot_id",
+    )
+)
+
+
 def find_accrual(conn: Connection, source_system: str, source_id: str) -> AccrualRecord | None:
+    # the record's columns only: the rule trace is most of the row and a reversal never reads it
     row = conn.execute(
-        select(accruals).where(accruals.c.source_system == source_system, accruals.c.source_id == source_id)
+        select(*_ACCRUAL_RECORD).where(
+            accruals.c.source_system == source_system, accruals.c.source_id == source_id
+        )
     ).first()
     if row is None:
         return None
