@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, select
 from typer.testing import CliRunner
 
+from pointflow.adapters.db.tables import api_keys
 from pointflow.entrypoints.cli import app
 from tests.factories import EXAMPLE, purchase, ref, refund
 
@@ -61,6 +63,24 @@ def test_apikey_create_prints_a_key_once(env: dict[str, str]) -> None:
     code, output = run(env, "apikey", "create", "--role", "read")
     assert code == 0
     assert "pf_read_" in output
+
+
+def test_a_key_scoped_to_a_member_stores_the_members_token_never_the_id(
+    env: dict[str, str], database_url: str
+) -> None:
+    customer = ref("cust")
+    code, output = run(env, "apikey", "create", "--role", "read", "--customer", customer, "--label", "app")
+    assert code == 0, output
+    assert "one member" in output
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        [row] = conn.execute(select(api_keys).where(api_keys.c.label == "app")).mappings().all()
+    engine.dispose()
+    assert row["member_token"].startswith("m_")
+    assert customer not in json.dumps({k: str(v) for k, v in row.items()})
+    code, output = run(env, "apikey", "create", "--role", "ingest", "--customer", customer)
+    assert code == 2
+    assert "cannot be scoped" in output
 
 
 def test_an_invalid_programme_names_the_field(env: dict[str, str], tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pointflow.adapters.db.apikey_store import Role
+from pointflow.adapters.db.apikey_store import Role, ScopeNotAllowed
 from pointflow.adapters.db.audit_store import iter_entries, read_head
 from pointflow.bootstrap import Container, bootstrap
 from pointflow.entrypoints import (
@@ -207,11 +207,23 @@ def audit_verify() -> None:
 def apikey_create(
     role: Annotated[Role, typer.Option(help="ingest, read, redeem, marketing or admin")],
     label: Annotated[str, typer.Option(help="Who or what uses the key")] = "",
+    customer: Annotated[
+        str | None, typer.Option(help="Scope the key to this one member (read or redeem keys only)")
+    ] = None,
 ) -> None:
     """Create an API key and print it (it is shown only once)."""
     with _container() as container:
-        key, secret = container.api_keys.create(role, label or role.value, container.clock())
-        err.print(f"created key {key.id} with role {role.value}; store it now, it is not shown again")
+        # Only the member's token is stored: the key table never holds a customer id.
+        token = container.tokeniser.token(customer) if customer else None
+        try:
+            key, secret = container.api_keys.create(role, label or role.value, container.clock(), token)
+        except ScopeNotAllowed as refused:
+            err.print(str(refused))
+            raise typer.Exit(2) from None
+        scope = "one member" if token else "the whole programme"
+        err.print(
+            f"created key {key.id} with role {role.value} for {scope}; store it now, it is not shown again"
+        )
         print(secret)
 
 

@@ -24,11 +24,21 @@ class Role(StrEnum):
     MARKETING = "marketing"  # approves or rejects offers that wait for a person
 
 
+# Roles a key may be scoped to one member with: a member's app reads and redeems; the others act
+# programme-wide by nature (ingest, approvals), so a scoped key of theirs could call nothing or too much.
+SCOPABLE_ROLES = frozenset({Role.READ, Role.REDEEM})
+
+
+class ScopeNotAllowed(ValueError):
+    """Only read and redeem keys may be scoped to one member."""
+
+
 @dataclass(frozen=True, slots=True)
 class ApiKey:
     id: str
     role: Role
     label: str
+    member_token: str | None = None  # the one member the key may act for; None: programme-wide
 
 
 def _hash(key: str) -> str:
@@ -44,16 +54,25 @@ class ApiKeyStore:
         self.db = db
         self._seen: dict[str, tuple[float, ApiKey]] = {}
 
-    def create(self, role: Role, label: str, at: datetime) -> tuple[ApiKey, str]:
+    def create(
+        self, role: Role, label: str, at: datetime, member_token: str | None = None
+    ) -> tuple[ApiKey, str]:
+        if member_token is not None and role not in SCOPABLE_ROLES:
+            raise ScopeNotAllowed(f"a {role.value} key cannot be scoped to one member (only read, redeem)")
         key_id = new_id()
         key = f"pf_{role.value}_{secrets.token_urlsafe(32)}"
         with self.db.write() as conn:
             conn.execute(
                 insert(api_keys).values(
-                    id=key_id, key_hash=_hash(key), role=role.value, label=label, created_at=at
+                    id=key_id,
+                    key_hash=_hash(key),
+                    role=role.value,
+                    label=label,
+                    created_at=at,
+                    member_token=member_token,
                 )
             )
-        return ApiKey(key_id, role, label), key
+        return ApiKey(key_id, role, label, member_token), key
 
     def find(self, key: str) -> ApiKey | None:
         digest = _hash(key)
@@ -67,7 +86,7 @@ class ApiKeyStore:
         if row is None:
             self._seen.pop(digest, None)
             return None
-        found = ApiKey(row.id, Role(row.role), row.label)
+        found = ApiKey(row.id, Role(row.role), row.label, row.member_token)
         self._seen[digest] = (time.monotonic(), found)
         return found
 

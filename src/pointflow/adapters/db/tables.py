@@ -361,6 +361,8 @@ api_keys = Table(
     Column("label", String(128), nullable=False),
     Column("created_at", TS, nullable=False),
     Column("revoked_at", TS),
+    # The one member a scoped key may act for, as a token (never the customer id); null: programme-wide.
+    Column("member_token", String(64)),
 )
 
 job_runs = Table(

@@ -1,7 +1,8 @@
-"""FastAPI dependencies: the container, the calling API key and its role."""
+"""FastAPI dependencies: the container, the calling API key, its role and its member scope."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -29,7 +30,26 @@ async def _caller(request: Request, container: ContainerDep) -> ApiKey:
     found = container.api_keys.find(key.strip())  # cached: a database read only on a miss
     if found is None:
         raise Problem(401, "Unauthorized", "unknown or revoked API key", field="Authorization")
+    if found.member_token is not None:
+        _check_scope(request, container, found.member_token)
     return found
+
+
+# The path parameter that names the member an object route acts on.
+MEMBER_PARAM = "customer_id"
+
+
+def _check_scope(request: Request, container: Container, member_token: str) -> None:
+    """Let a member-scoped key through only to its own member's object routes."""
+    customer_id = request.path_params.get(MEMBER_PARAM)
+    if customer_id is None:
+        # A route without a member in its path acts programme-wide: not for a key held for one member.
+        raise Problem(
+            403, "Forbidden", "a member-scoped key may call only its member's routes", field="Authorization"
+        )
+    if not hmac.compare_digest(container.tokeniser.token(str(customer_id)), member_token):
+        # 404, not 403: a scoped caller must not learn whether another member exists.
+        raise Problem(404, "Unknown member", "no such member for this key", field=MEMBER_PARAM)
 
 
 class RoleCheck:
