@@ -127,7 +127,8 @@ def _machine_line(m: dict[str, Any]) -> str:
 
 
 def _throughput_table(results: dict[str, Any]) -> Table:
-    table = Table(title=f"Replay of {results['options']['events']:,} events, 500 per transaction")
+    options = results["options"]
+    table = Table(title=f"Replay of {options['events']:,} events, {options['batch_size']:,} per transaction")
     for column in ("database", "replay events/s", "raw rows/s", "raw events/s equiv.", "ratio"):
         table.add_column(column, justify="right")
     for kind, replay in results["replay"].items():
