@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from pointflow.adapters.db.apikey_store import Role
 from pointflow.adapters.db.governance_tables import governance_alerts
-from pointflow.adapters.db.liability_store import latest_forecast
+from pointflow.adapters.db.liability_store import latest_forecast, record_forecast
 from pointflow.adapters.db.offer_tables import offers
 from pointflow.adapters.db.tables import audit_log
 from pointflow.bootstrap import Container
@@ -105,6 +105,7 @@ def test_the_overview_shows_activity_the_stored_forecast_offers_and_alerts(
     assert 'id="chart-liability"' in html
     assert f'id="liability-points">{stored["outstanding_points"]:,}<' in html
     assert f'id="liability-value">{stored["liability"]}<' in html
+    assert 'id="liability-thin"' in html  # nobody has redeemed yet: the forecast says so, not just "100 %"
     assert 'id="offers-proposed">1<' in html
     assert 'id="offers-pending">1<' in html
     assert 'id="offers-issued">0<' in html
@@ -266,3 +267,32 @@ def test_personal_data_is_masked_until_risk_shows_it_and_the_read_is_audited(
     )
     assert "Ada" not in entry["details"]
     assert viewer != risk
+
+
+def test_a_forecast_with_redemptions_behind_it_carries_no_thin_history_note(
+    client: TestClient, container: Container
+) -> None:
+    months = [
+        {
+            "month": "2024-07",
+            "expected_redeemed_points": 120,
+            "expected_expired_points": 0,
+            "outstanding_end_points": 880,
+            "expected_redeemed_value": "1.20",
+        }
+    ]
+    report = {
+        "as_of": "2024-06-01",
+        "outstanding_points": 1000,
+        "breakage_rate": 0.2,
+        "currency": "USD",
+        "value_per_point": "0.01",
+        "gross_value": "10.00",
+        "liability": "8.00",
+        "months": months,
+    }
+    record_forecast(container.db, report, at=datetime(2024, 6, 1, 12, tzinfo=UTC))
+    signed_in(client, container, R.VIEWER)
+    html = client.get("/console/").text
+    assert 'id="liability-value">8.00<' in html
+    assert 'id="liability-thin"' not in html

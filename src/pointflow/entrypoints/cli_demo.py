@@ -27,6 +27,7 @@ from pointflow.entrypoints.demo_console import (
     create_demo_users,
     live_postings,
     propose_premier_offers,
+    store_liability_forecast,
 )
 from pointflow.service_layer import jobs
 from pointflow.service_layer.ingress import receive
@@ -98,6 +99,7 @@ def _run(
     _, admin_key = container.api_keys.create(Role.ADMIN, "demo admin", container.clock())
     users = create_demo_users(container)
     waiting = propose_premier_offers(container, sandbox, sandbox_customers(customers))
+    store_liability_forecast(container)
     if not port or not _port_free(port):
         port = _free_port()
     stop = threading.Event()

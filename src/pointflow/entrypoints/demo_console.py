@@ -152,3 +152,12 @@ def _send(container: Container, sandbox: SandboxPlatform, events: Sequence[Canon
         actor="demo",
     )
     return sum(r.status == "accepted" for r in results)
+
+
+def store_liability_forecast(container: Container) -> None:
+    """The liability forecast as `pointflow forecast liability` stores it, so the overview draws it."""
+    from pointflow.adapters.db.liability_store import record_forecast
+    from pointflow.entrypoints.cli_forecast import liability_report
+
+    today = container.clock().date()
+    record_forecast(container.db, liability_report(container, today, 12, 12), at=container.clock())
