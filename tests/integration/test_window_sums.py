@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert
 
@@ -45,24 +46,39 @@ def test_window_sums_in_sql_equal_the_reference_with_the_unflushed_buckets(conta
     pending = random_buckets(random.Random(12), tokens[8:18], "USD")
     as_of = {t: END - timedelta(days=i % 4) for i, t in enumerate(tokens)}
     as_of["tok3"] = END - timedelta(days=600)  # every bucket after the as-of day: no activity row
-    with container.db.write() as conn:
-        names = ("token", "day", "currency", "mcc", "spend_units", "txn_count", "points")
-        rows = [dict(zip(names, (*k, *v), strict=True)) for k, v in stored.items()]
-        conn.execute(insert(member_activity_days), rows)
-        session = SqlLedgerSession(conn)
-        session.activity.pending.update({k: list(v) for k, v in pending.items()})
-        read = session.activity_windows(list(as_of.items()), currency="USD")
-        conn.rollback()
-    usd: list[Bucket] = [
-        (k[0], k[1], k[3], *v)  # type: ignore[misc]
-        for source in (stored, pending)
-        for k, v in source.items()
-        if k[2] == "USD"
-    ]
-    expected = windows_from_buckets(as_of, usd)
+    read = read_back(
+        container, stored, pending, lambda s: s.activity_windows(list(as_of.items()), currency="USD")
+    )
+    expected = windows_from_buckets(as_of, usd_buckets(stored, pending))
     assert as_dicts(read) == as_dicts(expected)
     assert "tok3" not in read.tokens  # every bucket after the as-of day
     assert "tok19" not in read.tokens  # nothing in USD
     assert {"tok0", "tok17"} <= set(read.tokens)  # stored only; pending only
     overlapping = {(k[0], k[1]) for k in pending} & {(k[0], k[1]) for k in stored if k[2] == "USD"}
     assert overlapping  # the distinct-day counts were tested where pending and stored share a day
+
+
+Buckets = dict[tuple[Any, ...], list[int]]
+T = TypeVar("T")
+
+
+def read_back(
+    container: Container, stored: Buckets, pending: Buckets, read: Callable[[SqlLedgerSession], T]
+) -> T:
+    """`read` in a transaction holding `stored` in the table and `pending` as the session's own increments."""
+    with container.db.write() as conn:
+        names = ("token", "day", "currency", "mcc", "spend_units", "txn_count", "points")
+        rows = [dict(zip(names, (*k, *v), strict=True)) for k, v in stored.items()]
+        conn.execute(insert(member_activity_days), rows)
+        session = SqlLedgerSession(conn)
+        session.activity.pending.update({k: list(v) for k, v in pending.items()})
+        found = read(session)
+        conn.rollback()
+    return found
+
+
+def usd_buckets(stored: Buckets, pending: Buckets) -> list[Bucket]:
+    """Every USD bucket, stored or pending, as the plain-Python references take them."""
+    return [
+        (k[0], k[1], k[3], *v) for source in (stored, pending) for k, v in source.items() if k[2] == "USD"
+    ]

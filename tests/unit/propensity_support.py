@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from pointflow.adapters.db.feature_store import categories, category_map
@@ -18,8 +17,8 @@ from pointflow.intelligence.propensity import (
     train_propensity,
     training_set,
 )
-from pointflow.intelligence.propensity.model import matrix, to_files
-from pointflow.intelligence.registry import ModelVersion, reference_distribution
+from pointflow.intelligence.propensity.model import to_files, training_references
+from pointflow.intelligence.registry import ModelVersion
 from pointflow.sim.truth import DEFAULT_START, simulate
 
 MEMBERS = 600
@@ -49,16 +48,15 @@ def small_model() -> tuple[ModelVersion, dict[str, str]]:
     files, extra = to_files(result.model)
     features = result.model.features
     train = data.filter(pl.col("snapshot").is_in(result.split.train))
-    train_rows = matrix(train, list(features))
-    extra["score_reference"] = reference_distribution(result.model.probability(train)).to_json()
-    reference = {
-        name: reference_distribution(np.ascontiguousarray(train_rows[:, i]))
-        for i, name in enumerate(features)
-    }
+    reference, extra["score_reference"] = training_references(result.model, train)
     version = ModelVersion(
         "propensity", "", datetime.now(UTC), "lightgbm-binary+isotonic", {}, features, {}, reference, extra
     )
     return version, files
+
+
+# `pointflow train propensity` on a bank small enough for a unit test (the registry is added by the caller)
+TRAIN_SMALL = ("train", "propensity", "--members", "400", "--months", "8", "--seed", "5")
 
 
 def register_small_model(root: Path) -> ModelVersion:

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pointflow.entrypoints.cli import app
+from tests.unit.propensity_support import TRAIN_SMALL
 
 runner = CliRunner()
 
@@ -19,18 +20,7 @@ runner = CliRunner()
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, Any]]:
     root = tmp_path_factory.mktemp("models")
     features = root / "features.parquet"
-    args = [
-        "train",
-        "propensity",
-        "--members",
-        "400",
-        "--months",
-        "8",
-        "--seed",
-        "5",
-        "--registry",
-        str(root),
-    ]
+    args = [*TRAIN_SMALL, "--registry", str(root)]
     result = runner.invoke(
         app,
         [*args, "--test-snapshots", "1", "--validation-snapshots", "1", "--write-features", str(features)],

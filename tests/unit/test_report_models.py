@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from pointflow.adapters.model_store import ModelStore
 from pointflow.entrypoints.cli import app
 from pointflow.intelligence.registry import ModelVersion
+from tests.unit.propensity_support import TRAIN_SMALL
 
 runner = CliRunner()
 IMAGE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
@@ -24,18 +25,7 @@ HOSTILE = "<script>alert('card')</script>"
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny trained champion, and the same version registered again as a challenger with a hostile card."""
     root = tmp_path_factory.mktemp("models")
-    args = [
-        "train",
-        "propensity",
-        "--members",
-        "400",
-        "--months",
-        "8",
-        "--seed",
-        "5",
-        "--registry",
-        str(root),
-    ]
+    args = [*TRAIN_SMALL, "--registry", str(root)]
     result = runner.invoke(app, [*args, "--test-snapshots", "1", "--validation-snapshots", "1"])
     assert result.exit_code == 0, result.output
     store = ModelStore(root)

@@ -9,7 +9,6 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import typer
 
@@ -25,9 +24,9 @@ from pointflow.intelligence.propensity import (
     train_propensity,
     training_set,
 )
-from pointflow.intelligence.propensity.model import from_files, matrix, to_files
+from pointflow.intelligence.propensity.model import from_files, to_files, training_references
 from pointflow.intelligence.propensity.scoring import rule_score, score
-from pointflow.intelligence.registry import ModelVersion, reference_distribution
+from pointflow.intelligence.registry import ModelVersion
 from pointflow.sim.truth import DEFAULT_START, simulate
 
 FIRST_SNAPSHOT = 2  # the first month-end with three months of history behind it
@@ -110,13 +109,7 @@ def _register(
     files, extra = to_files(result.model)
     features = result.model.features
     train = dataset.filter(pl.col("snapshot").is_in(result.split.train))
-    train_rows = matrix(train, list(features))
-    # the calibrated scores of the training rows: the reference the drift check compares served scores with
-    extra["score_reference"] = reference_distribution(result.model.probability(train)).to_json()
-    reference = {
-        name: reference_distribution(np.ascontiguousarray(train_rows[:, i]))
-        for i, name in enumerate(features)
-    }
+    reference, extra["score_reference"] = training_references(result.model, train)
     split = {"train": result.split.train, "validation": result.split.validation, "test": result.split.test}
     version = ModelVersion(
         name=PROPENSITY,

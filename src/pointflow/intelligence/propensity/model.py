@@ -11,6 +11,7 @@ import polars as pl
 from pointflow.intelligence.propensity.calibration import Calibrator
 from pointflow.intelligence.propensity.dataset import REWARD_TYPES
 from pointflow.intelligence.propensity.metrics import FloatArray
+from pointflow.intelligence.registry import FeatureReference, reference_distribution
 
 # Chosen by a seeded search on the validation months only (bench/propensity_tuning.py, decision 0015's
 # amendment): the best mean calibrated AUC over two folds and three seeds, ECE at most 0.03 in every run.
@@ -116,3 +117,16 @@ def from_files(files: dict[str, str], extra: dict[str, object], features: tuple[
     return PropensityModel(
         lgb.Booster(model_str=files[MODEL_FILE]), Calibrator.from_json(calibration), reward, features
     )
+
+
+def training_references(
+    model: PropensityModel, train: pl.DataFrame
+) -> tuple[dict[str, FeatureReference], dict[str, object]]:
+    """Each feature's distribution over the training rows, and the calibrated scores' (as the registry's
+    `score_reference`): what the drift check and the scoring guard compare served rows with."""
+    rows = matrix(train, list(model.features))
+    reference = {
+        name: reference_distribution(np.ascontiguousarray(rows[:, i]))
+        for i, name in enumerate(model.features)
+    }
+    return reference, reference_distribution(model.probability(train)).to_json()
