@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, select
 
-from pointflow.adapters.db.ledger_store import bulk_insert
+from pointflow.adapters.db.bulk import bulk_insert
 from pointflow.adapters.db.tables import (
     accruals,
     audit_log,

@@ -220,10 +220,21 @@ class _Batch:
             amount=event.money.amount,
             points=result.points,
         )
-        cause = f"{event.source.system}:{event.source.id}"
-        offered = Accrued.of(member, earn, before, result, cause, self.now, self.actor, self.active.programme)
-        self.deps.offers.after_accrual(self.session, offered)
+        self._after_accrual(event, member, earn, before, result)
         return Outcome(event.source.id, "accepted", result.points, member.token)
+
+    def _after_accrual(
+        self, event: TransactionPosted, member: Member, earn: EarnInput, before: int, result: EarnResult
+    ) -> None:
+        """Offers: only for a member with offer rules or an event recent enough to decide on, so that a
+        replay of history does not build a record for each event that nothing reads."""
+        programme = self.active.programme
+        if member.token in self.offer_rules or self.deps.offers.considers(
+            event.booked_at, self.now, programme=programme
+        ):
+            cause = f"{event.source.system}:{event.source.id}"
+            offered = Accrued.of(member, earn, before, result, cause, self.now, self.actor, programme)
+            self.deps.offers.after_accrual(self.session, offered)
 
     def _earn_input(self, event: TransactionPosted, member: Member) -> EarnInput:
         return EarnInput(

@@ -57,6 +57,9 @@ class OfferEngine:
         per_point = programme.value_per_point
         return {token: tuple(offer_rules(offers, per_point)) for token, offers in found.items() if offers}
 
+    def considers(self, booked_at: datetime, at: datetime, *, programme: Programme) -> bool:
+        return programme.offers is not None and _recent(booked_at, at, programme.offers)
+
     def after_accrual(self, session: LedgerSession, accrued: Accrued) -> None:
         offers = accrued.programme.offers
         if offers is None:
@@ -105,7 +108,11 @@ class OfferEngine:
 def _fresh(accrued: Accrued, offers: OfferProgramme) -> bool:
     """Whether the transaction is recent enough to decide on (see OfferProgramme.max_event_age_hours)."""
     booked = accrued.transaction.booked_at if accrued.transaction is not None else accrued.at
-    return accrued.at - booked <= timedelta(hours=offers.max_event_age_hours)
+    return _recent(booked, accrued.at, offers)
+
+
+def _recent(booked_at: datetime, at: datetime, offers: OfferProgramme) -> bool:
+    return at - booked_at <= timedelta(hours=offers.max_event_age_hours)
 
 
 def _quick_context(accrued: Accrued, store: OfferStore) -> MemberContext:

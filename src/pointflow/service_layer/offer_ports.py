@@ -214,7 +214,13 @@ class OfferHook(Protocol):
         """The group's members' temporary earn rules; also reads once what the group's decisions need."""
         ...
 
-    def after_accrual(self, session: LedgerSession, accrued: Accrued) -> None: ...
+    def considers(self, booked_at: datetime, at: datetime, *, programme: Programme) -> bool:
+        """Whether a transaction booked at `booked_at` and processed at `at` may lead to a decision."""
+        ...
+
+    def after_accrual(self, session: LedgerSession, accrued: Accrued) -> None:
+        """Mark the member's offers whose rules earned as redeemed, and decide when `considers` said so."""
+        ...
 
 
 class NoOffers:
@@ -229,6 +235,9 @@ class NoOffers:
         programme: Programme,  # noqa: ARG002
     ) -> dict[str, tuple[EarnRule, ...]]:
         return {}
+
+    def considers(self, booked_at: datetime, at: datetime, *, programme: Programme) -> bool:  # noqa: ARG002
+        return False
 
     def after_accrual(self, session: LedgerSession, accrued: Accrued) -> None:
         pass

@@ -8,11 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
 
+from pointflow.adapters.db.bulk import OnConflict, bulk_insert
 from pointflow.adapters.db.tables import member_activity_days
 from pointflow.domain.money import to_units
 
@@ -44,15 +43,8 @@ class ActivityBuckets:
             dict(zip(BUCKET_KEY + BUCKET_SUMS, (*key, *sums), strict=True))
             for key, sums in sorted(self.pending.items())
         ]
-        conn.execute(_additive_upsert(conn.dialect.name), rows)
+        bulk_insert(conn, member_activity_days, rows, on_conflict=_ADDITIVE)
         self.pending.clear()
 
 
-def _additive_upsert(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(member_activity_days)
-    t = member_activity_days.c
-    return statement.on_conflict_do_update(
-        index_elements=list(BUCKET_KEY),
-        set_={name: t[name] + statement.excluded[name] for name in BUCKET_SUMS},
-    )
+_ADDITIVE = OnConflict(keys=BUCKET_KEY, add=BUCKET_SUMS)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, text, update
 
+from pointflow.adapters.db.bulk import bulk_insert
 from pointflow.adapters.db.tables import audit_head, audit_log
 from pointflow.governance.audit import GENESIS, AuditEntry, canonical, entry_hash
 
@@ -53,7 +54,7 @@ class AuditAppender:
     def flush(self, conn: Connection) -> None:
         if not self.rows:
             return
-        conn.execute(insert(audit_log), self.rows)
+        bulk_insert(conn, audit_log, self.rows)
         conn.execute(
             update(audit_head).where(audit_head.c.id == _HEAD_ID).values(seq=self.seq, hash=self.prev_hash)
         )

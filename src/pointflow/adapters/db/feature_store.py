@@ -19,8 +19,8 @@ from sqlalchemy import Connection, Select, delete, select
 from pointflow.adapters.db.activity_store import BUCKET_KEY as _KEY
 from pointflow.adapters.db.activity_store import BUCKET_SUMS as _SUMS
 from pointflow.adapters.db.activity_store import BucketKey
+from pointflow.adapters.db.bulk import bulk_insert
 from pointflow.adapters.db.engine import Database
-from pointflow.adapters.db.ledger_store import bulk_insert
 from pointflow.adapters.db.tables import accruals, lots, member_activity_days, members, redemptions
 from pointflow.adapters.mcc import mcc_range
 from pointflow.intelligence.features import activity_features, daily_buckets, member_features, to_units

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Connection, func, select
 
+from pointflow.adapters.db.bulk import OnConflict, bulk_insert, bulk_update
 from pointflow.adapters.db.tables import (
     accruals,
     identity_vault,
@@ -119,82 +116,28 @@ class Rows:
 
     def _flush_updates(self, conn: Connection) -> None:
         if self.lot_updates:
-            conn.execute(
-                update(lots)
-                .where(lots.c.id == bindparam("lot_id"))
-                .values(remaining=bindparam("new_remaining"), state=bindparam("new_state")),
+            bulk_update(
+                conn,
+                lots,
                 [
-                    {"lot_id": lot.id, "new_remaining": lot.remaining, "new_state": lot.state.value}
+                    {"id": lot.id, "remaining": lot.remaining, "state": lot.state.value}
                     for lot in self.lot_updates.values()
                 ],
+                key="id",
             )
             self.lot_updates.clear()
         if self.member_updates:
-            conn.execute(
-                update(members)
-                .where(members.c.token == bindparam("m_token"))
-                .values(
-                    tier=bindparam("m_tier"),
-                    available=bindparam("m_available"),
-                    pending=bindparam("m_pending"),
-                    debt=bindparam("m_debt"),
-                ),
-                [_member_params(m) for m in self.member_updates.values()],
-            )
+            bulk_update(conn, members, [_member_params(m) for m in self.member_updates.values()], key="token")
             self.member_updates.clear()
         if self.usage:
-            _upsert_usage(conn, self.usage)
+            rows = [
+                {"token": t, "rule_id": r, "period_key": p, "used": u} for (t, r, p), u in self.usage.items()
+            ]
+            bulk_insert(conn, rule_usage, rows, on_conflict=_USAGE_UPSERT)
             self.usage.clear()
 
 
-def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """executemany with the column types' own bind processors applied once per value, nothing more.
-
-    SQLAlchemy's generic path builds parameters row by row through its compiler; on the hot path that
-    cost more than the database's own work.
-    """
-    columns = tuple(rows[0])
-    sql, processors, positional = _insert_plan(table, conn.dialect, columns)
-    if positional:
-        params: list[Any] = [_converted_tuple(row, columns, processors) for row in rows]
-    else:
-        named = {columns[i]: p for i, p in processors}
-        params = [_converted_dict(row, named) for row in rows]
-    conn.exec_driver_sql(sql, params)
-
-
-Processors = tuple[tuple[int, Callable[[Any], Any]], ...]
-
-
-@lru_cache(maxsize=256)
-def _insert_plan(table: Table, dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, Processors, bool]:
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
-    processors: list[tuple[int, Callable[[Any], Any]]] = []
-    for index, name in enumerate(columns):
-        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
-            processors.append((index, processor))
-    positional = bool(compiled.positional)
-    if positional:
-        order = tuple(compiled.positiontup or ())
-        if order != columns:
-            raise RuntimeError(f"unexpected parameter order for {table.name}: {order}")
-    return compiled.string, tuple(processors), positional
-
-
-def _converted_tuple(
-    row: dict[str, Any], columns: tuple[str, ...], processors: Processors
-) -> tuple[Any, ...]:
-    values = [row[c] for c in columns]
-    for index, processor in processors:
-        value = values[index]
-        if value is not None:
-            values[index] = processor(value)
-    return tuple(values)
-
-
-def _converted_dict(row: dict[str, Any], processors: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
-    return {c: processors[c](v) if c in processors and v is not None else v for c, v in row.items()}
+_USAGE_UPSERT = OnConflict(keys=("token", "rule_id", "period_key"), replace=("used",))
 
 
 def _new_member_row(m: Member, at: datetime) -> dict[str, Any]:
@@ -211,25 +154,7 @@ def _new_member_row(m: Member, at: datetime) -> dict[str, Any]:
 
 def _member_params(m: Member) -> dict[str, Any]:
     b = m.balances
-    return {
-        "m_token": m.token,
-        "m_tier": m.tier,
-        "m_available": b.available,
-        "m_pending": b.pending,
-        "m_debt": b.debt,
-    }
-
-
-def _upsert_usage(conn: Connection, usage: dict[tuple[str, str, str], Decimal]) -> None:
-    rows = [{"token": t, "rule_id": r, "period_key": p, "used": u} for (t, r, p), u in usage.items()]
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(rule_usage)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["token", "rule_id", "period_key"], set_={"used": stmt.excluded.used}
-        ),
-        rows,
-    )
+    return {"token": m.token, "tier": m.tier, "available": b.available, "pending": b.pending, "debt": b.debt}
 
 
 def find_inbox(conn: Connection, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], Any]:
