@@ -101,14 +101,16 @@ class MemberBalances:
     debt: int = 0  # points the member owes (≥ 0); the debt account's balance is its negative
 
     def apply(self, legs: Iterable[Leg]) -> MemberBalances:
-        moves = dict.fromkeys(AccountKind, 0)
+        available, pending, debt = self.available, self.pending, self.debt
         for leg in legs:
-            moves[leg.account.kind] += leg.points
-        return MemberBalances(
-            available=self.available + moves[AccountKind.MEMBER_AVAILABLE],
-            pending=self.pending + moves[AccountKind.MEMBER_PENDING],
-            debt=self.debt - moves[AccountKind.MEMBER_DEBT],
-        )
+            kind = leg.account.kind
+            if kind is AccountKind.MEMBER_AVAILABLE:
+                available += leg.points
+            elif kind is AccountKind.MEMBER_PENDING:
+                pending += leg.points
+            elif kind is AccountKind.MEMBER_DEBT:
+                debt -= leg.points
+        return MemberBalances(available, pending, debt)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,11 +25,12 @@ def text(payload: Mapping[str, Any], name: str, *, required: bool = True, max_le
         if required:
             raise InvalidEvent(f"{name} is required", field=name)
         return None
-    if not isinstance(value, str) or not value.strip():
+    stripped = value.strip() if isinstance(value, str) else ""
+    if not stripped:
         raise InvalidEvent(f"{name} must be a non-empty string", field=name)
     if len(value) > max_len:
         raise InvalidEvent(f"{name} is longer than {max_len} characters", field=name)
-    return value.strip()
+    return stripped
 
 
 def identifier(payload: Mapping[str, Any], name: str) -> str:

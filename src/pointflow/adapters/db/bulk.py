@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Table, bindparam, insert, update
+from sqlalchemy import Connection, Table, TypeDecorator, bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import UpdateBase
@@ -109,7 +109,8 @@ def _processor(column_type: Any, dialect: Dialect) -> Processor | None:
     processor: Processor | None = column_type.dialect_impl(dialect).bind_processor(dialect)
     if processor is None:
         return None
-    if isinstance(column_type, DateTime):
+    python_type = _python_type(column_type)
+    if python_type is datetime:
         convert = processor
         last: list[tuple[Any, Any]] = [(None, None)]  # one tuple, replaced whole: safe across threads
 
@@ -121,6 +122,16 @@ def _processor(column_type: Any, dialect: Dialect) -> Processor | None:
             return converted
 
         return same_instant
-    if isinstance(column_type, Date):
+    if python_type is date:
         return lru_cache(maxsize=4096)(processor)
     return processor
+
+
+def _python_type(column_type: Any) -> type | None:
+    """What the column holds in Python; a TypeDecorator's from the type it decorates."""
+    underlying = column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type
+    try:
+        found: type = underlying.python_type
+    except NotImplementedError:
+        return None
+    return found
