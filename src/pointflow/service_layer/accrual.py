@@ -116,6 +116,9 @@ class _Batch:
 
     def _preload(self, events: Sequence[CanonicalEvent]) -> None:
         self.seen.update(self.session.inbox_records([(e.source.system, e.source.id) for e in events]))
+        self.session.prefetch_reversed(
+            {(e.source.system, e.original_source_id) for e in events if isinstance(e, TransactionReversed)}
+        )
         tokens = {self.deps.tokenise(e.customer_id) for e in events}
         self.members.update(self.session.members(tokens))
         self.offer_rules = self.deps.offers.earn_rules(

@@ -42,6 +42,10 @@ class SqlLedgerSession:
         self._accruals: dict[tuple[str, str], AccrualRecord] = {}
         self._reversed: dict[str, Decimal] = {}
         self._lots: dict[str, dict[str, Lot]] = {}  # by token: lots written or changed here
+        # What this transaction read ahead for its reversals (prefetch_reversed): None for "not stored".
+        self._stored_accruals: dict[tuple[str, str], AccrualRecord | None] = {}
+        self._stored_reversed: dict[str, Decimal] = {}
+        self._stored_lots: dict[str, Lot] = {}
         self.activity = ActivityBuckets()
         self.extras: dict[str, object] = {}  # per-transaction state of other stores (e.g. offers' reads)
 
@@ -63,14 +67,35 @@ class SqlLedgerSession:
 
     def lot(self, token: str, lot_id: str) -> Lot | None:
         mine = self._lots.get(token, {}).get(lot_id)
-        return mine if mine is not None else store.find_lot(self.conn, lot_id)
+        if mine is not None:
+            return mine
+        stored = self._stored_lots.get(lot_id)
+        return stored if stored is not None else store.find_lot(self.conn, lot_id)
 
     def accrual(self, source_system: str, source_id: str) -> AccrualRecord | None:
-        written = self._accruals.get((source_system, source_id))
-        return written or store.find_accrual(self.conn, source_system, source_id)
+        key = (source_system, source_id)
+        written = self._accruals.get(key)
+        if written is not None:
+            return written
+        if key in self._stored_accruals:
+            return self._stored_accruals[key]
+        return store.find_accrual(self.conn, source_system, source_id)
 
     def reversed_so_far(self, accrual_id: str) -> Decimal:
-        return store.reversed_so_far(self.conn, accrual_id) + self._reversed.get(accrual_id, Decimal(0))
+        stored = self._stored_reversed.get(accrual_id)
+        if stored is None:
+            stored = store.reversed_so_far(self.conn, accrual_id)
+        return stored + self._reversed.get(accrual_id, Decimal(0))
+
+    def prefetch_reversed(self, originals: Collection[InboxKey]) -> None:
+        if not originals:
+            return
+        found = store.find_accruals(self.conn, originals)
+        self._stored_accruals.update({key: found.get(key) for key in originals})
+        ids = [record.id for record in found.values()]
+        self._stored_reversed.update(store.reversed_totals(self.conn, ids))
+        lot_ids = [record.lot_id for record in found.values() if record.lot_id]
+        self._stored_lots.update({lot.id: lot for lot in store.find_lots(self.conn, lot_ids)})
 
     def redemption(self, token: str, idempotency_key: str) -> Mapping[str, Any] | None:
         row = self.conn.execute(
@@ -239,6 +264,9 @@ class SqlLedgerSession:
         self._accruals.clear()
         self._reversed.clear()
         self._lots.clear()
+        self._stored_accruals.clear()
+        self._stored_reversed.clear()
+        self._stored_lots.clear()
         if self._audit is not None:
             self._audit.flush(self.conn)
 

@@ -207,6 +207,12 @@ def open_lots(conn: Connection, token: str) -> list[Lot]:
     return [lot_from_row(r) for r in rows]
 
 
+def find_lots(conn: Connection, lot_ids: Collection[str]) -> list[Lot]:
+    if not lot_ids:
+        return []
+    return [lot_from_row(r) for r in conn.execute(select(lots).where(lots.c.id.in_(list(lot_ids))))]
+
+
 def find_lot(conn: Connection, lot_id: str) -> Lot | None:
     row = conn.execute(select(lots).where(lots.c.id == lot_id)).first()
     return None if row is None else lot_from_row(row)
@@ -235,8 +241,26 @@ def find_accrual(conn: Connection, source_system: str, source_id: str) -> Accrua
             accruals.c.source_system == source_system, accruals.c.source_id == source_id
         )
     ).first()
-    if row is None:
-        return None
+    return None if row is None else _accrual_record(row)
+
+
+def find_accruals(
+    conn: Connection, keys: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], AccrualRecord]:
+    """Accrual records by (source system, source id), one indexed query per source system."""
+    by_system: dict[str, list[str]] = {}
+    for system, source_id in keys:
+        by_system.setdefault(system, []).append(source_id)
+    found: dict[tuple[str, str], AccrualRecord] = {}
+    for system, ids in by_system.items():
+        query = select(*_ACCRUAL_RECORD).where(
+            accruals.c.source_system == system, accruals.c.source_id.in_(ids)
+        )
+        found.update({(r.source_system, r.source_id): _accrual_record(r) for r in conn.execute(query)})
+    return found
+
+
+def _accrual_record(row: Any) -> AccrualRecord:
     return AccrualRecord(
         row.id,
         CustomerToken(row.token),
@@ -253,6 +277,20 @@ def find_accrual(conn: Connection, source_system: str, source_id: str) -> Accrua
 def reversed_so_far(conn: Connection, accrual_id: str) -> Decimal:
     amounts = conn.execute(select(reversals.c.amount).where(reversals.c.accrual_id == accrual_id)).scalars()
     return sum(amounts, Decimal(0))
+
+
+def reversed_totals(conn: Connection, accrual_ids: Collection[str]) -> dict[str, Decimal]:
+    """The amount reversed so far of each accrual, zero for those never reversed.
+
+    Summed in Python: the amounts are exact decimals, which SQLite keeps as text."""
+    totals = dict.fromkeys(accrual_ids, Decimal(0))
+    if totals:
+        query = select(reversals.c.accrual_id, reversals.c.amount).where(
+            reversals.c.accrual_id.in_(list(totals))
+        )
+        for accrual_id, amount in conn.execute(query):
+            totals[accrual_id] += amount
+    return totals
 
 
 def tier_page(conn: Connection, *, since: datetime, after: str, limit: int) -> list[tuple[str, str, int]]:

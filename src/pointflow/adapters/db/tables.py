@@ -56,6 +56,10 @@ class ExactDecimal(TypeDecorator[Decimal]):
             return value
         return str(value)
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        # The same as process_bind_param on SQLite, without TypeDecorator's wrapper: a hot-path column.
+        return _decimal_text if dialect.name == "sqlite" else super().bind_processor(dialect)
+
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:  # noqa: ARG002
         return None if value is None else Decimal(value)
 
@@ -70,13 +74,33 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetimes are refused: pointflow stores UTC only")
+            raise ValueError(_NAIVE)
         return value.astimezone(UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        # On SQLite, the UTC conversion and the DATETIME text in one step (a hot-path column).
+        return sqlite_utc_text if dialect.name == "sqlite" else super().bind_processor(dialect)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_NAIVE = "naive datetimes are refused: pointflow stores UTC only"
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def sqlite_utc_text(value: datetime | None) -> str | None:
+    """The instant in UTC as SQLAlchemy's SQLite DATETIME stores it: "YYYY-MM-DD HH:MM:SS.ffffff"."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(_NAIVE)
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 MONEY = ExactDecimal()
