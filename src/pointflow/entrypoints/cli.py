@@ -104,7 +104,7 @@ def serve(
 def ingest(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Native files")],
     connector: Annotated[str, typer.Option(help="Connector that decodes the files")] = "generic",
-    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = INGEST_BATCH,
+    batch_size: Annotated[int, typer.Option(min=1, max=20_000)] = INGEST_BATCH,
 ) -> None:
     """Ingest native files through the same handler as the HTTP API.
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, TypeDecorator, bindparam, insert, update
@@ -40,17 +41,22 @@ class _Plan:
     positional: bool
 
     def parameters(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
+        columns = self.columns
+        pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+        values = (
+            [self._converted(pick(row)) for row in rows] if self.processors else [pick(row) for row in rows]
+        )
         if self.positional:
-            return [tuple(self._values(row)) for row in rows]
-        return [dict(zip(self.binds, self._values(row), strict=True)) for row in rows]
+            return values
+        return [dict(zip(self.binds, row, strict=True)) for row in values]
 
-    def _values(self, row: dict[str, Any]) -> list[Any]:
-        values = [row[c] for c in self.columns]
+    def _converted(self, picked: tuple[Any, ...]) -> tuple[Any, ...]:
+        values = list(picked)
         for index, process in self.processors:
             value = values[index]
             if value is not None:
                 values[index] = process(value)
-        return values
+        return tuple(values)
 
 
 def bulk_insert(
