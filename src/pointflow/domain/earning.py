@@ -67,6 +67,9 @@ class EarnInput:
     tier: str
 
 
+TraceText = tuple[str, str, str, str, str, str | None]
+
+
 @dataclass(frozen=True, slots=True)
 class TraceLine:
     rule_id: str
@@ -75,6 +78,17 @@ class TraceLine:
     reason: str
     points: Decimal
     multiplier: Decimal | None = None
+    _text: TraceText | None = field(default=None, init=False, repr=False, compare=False)
+
+    def as_text(self) -> TraceText:
+        """The fields as text, numbers as decimal strings; worked out once a line, since the lines that
+        depend only on a transaction's facts are shared by every transaction with the same facts."""
+        text = self._text
+        if text is None:
+            multiplier = None if self.multiplier is None else str(self.multiplier)
+            text = (self.rule_id, self.kind, self.outcome, self.reason, str(self.points), multiplier)
+            object.__setattr__(self, "_text", text)
+        return text
 
 
 @dataclass(frozen=True, slots=True)

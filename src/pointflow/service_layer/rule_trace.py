@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pointflow.domain.earning import TraceLine
+from pointflow.domain.earning import TraceLine, TraceText
 
 TRACE_FIELDS = ("rule_id", "kind", "outcome", "reason", "points", "multiplier")
 
 
-TraceRow = tuple[str, str, str, str, str, str | None]
+TraceRow = TraceText
 UNMATCHED_EXCLUSIONS = "exclusions"  # the one row that stands for every exclusion that did not apply
 
 
@@ -26,8 +26,7 @@ def trace_rows(lines: Sequence[TraceLine]) -> list[TraceRow]:
         if ln.kind == "exclusion" and ln.outcome == "not_matched":
             passed.append(ln.rule_id)
             continue
-        multiplier = None if ln.multiplier is None else str(ln.multiplier)
-        rows.append((ln.rule_id, ln.kind, ln.outcome, ln.reason, str(ln.points), multiplier))
+        rows.append(ln.as_text())
     if passed:
         reason = f"none of these exclusions applies: {', '.join(passed)}"
         rows.insert(0, (UNMATCHED_EXCLUSIONS, "exclusion", "not_matched", reason, "0", None))
