@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import BigInteger, Column, Connection, Date, MetaData, String, Table, create_engine, select
 
-from pointflow.adapters.db.bulk import OnConflict, bulk_insert, bulk_update
+from pointflow.adapters.db.bulk import OnConflict, bulk_insert, bulk_insert_values, bulk_update
 from pointflow.adapters.db.tables import MONEY, TS
 
 meta = MetaData()
@@ -103,3 +103,16 @@ def test_a_single_column_insert_works(conn: Connection) -> None:
     single.create(conn)
     bulk_insert(conn, single, [{"key": "a"}, {"key": "b"}])
     assert [r[0] for r in conn.execute(select(single.c.key).order_by(single.c.key))] == ["a", "b"]
+
+
+def test_rows_given_as_tuples_in_any_column_order(conn: Connection) -> None:
+    add = OnConflict(keys=("key", "day"), add=("n",))
+    columns = ("n", "day", "key")  # not the table's order
+    bulk_insert_values(conn, counts, columns, [(2, date(2024, 5, 1), "a")], on_conflict=add)
+    bulk_insert_values(
+        conn, counts, columns, [(3, date(2024, 5, 1), "a"), (1, date(2024, 5, 2), "b")], on_conflict=add
+    )
+    assert [(r[0], r[1], r[2]) for r in _rows(conn)] == [
+        ("a", date(2024, 5, 1), 5),
+        ("b", date(2024, 5, 2), 1),
+    ]

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
-from pointflow.adapters.db.bulk import OnConflict, bulk_insert
+from pointflow.adapters.db.bulk import OnConflict, bulk_insert_values
 from pointflow.adapters.db.tables import member_activity_days
 from pointflow.domain.money import to_units
 
@@ -39,11 +39,8 @@ class ActivityBuckets:
         if not self.pending:
             return
         # Sorted keys: concurrent writers touch rows in the same order, so they cannot deadlock.
-        rows = [
-            dict(zip(BUCKET_KEY + BUCKET_SUMS, (*key, *sums), strict=True))
-            for key, sums in sorted(self.pending.items())
-        ]
-        bulk_insert(conn, member_activity_days, rows, on_conflict=_ADDITIVE)
+        rows = [(*key, *sums) for key, sums in sorted(self.pending.items())]
+        bulk_insert_values(conn, member_activity_days, BUCKET_KEY + BUCKET_SUMS, rows, on_conflict=_ADDITIVE)
         self.pending.clear()
 
 

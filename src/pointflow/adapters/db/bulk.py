@@ -50,6 +50,13 @@ class _Plan:
             return values
         return [dict(zip(self.binds, row, strict=True)) for row in values]
 
+    def converted(self, values: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """Parameters from tuples already in `columns` order."""
+        found = [self._converted(row) for row in values] if self.processors else list(values)
+        if self.positional:
+            return found
+        return [dict(zip(self.binds, row, strict=True)) for row in found]
+
     def _converted(self, picked: tuple[Any, ...]) -> tuple[Any, ...]:
         values = list(picked)
         for index, process in self.processors:
@@ -65,6 +72,22 @@ def bulk_insert(
     """Insert `rows` (dicts with the same keys) in one executemany."""
     plan = _insert_plan(table, conn.dialect, tuple(rows[0]), on_conflict)
     conn.exec_driver_sql(plan.sql, plan.parameters(rows))
+
+
+def bulk_insert_values(
+    conn: Connection,
+    table: Table,
+    columns: tuple[str, ...],
+    values: Sequence[tuple[Any, ...]],
+    *,
+    on_conflict: OnConflict | None = None,
+) -> None:
+    """As `bulk_insert`, for rows given as tuples in `columns` order (no dictionary a row)."""
+    plan = _insert_plan(table, conn.dialect, columns, on_conflict)
+    if plan.columns != columns:  # a positional driver's order differs from the caller's
+        order = [columns.index(c) for c in plan.columns]
+        values = [tuple(row[i] for i in order) for row in values]
+    conn.exec_driver_sql(plan.sql, plan.converted(values))
 
 
 def bulk_update(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, key: str) -> None:
