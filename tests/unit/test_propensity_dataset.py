@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from pointflow.entrypoints.propensity_jobs import _simulated_history, in_member_order, simulated_histories
 from pointflow.intelligence.propensity import History, feature_columns, snapshot_features, training_set
 from pointflow.intelligence.propensity.dataset import ACTIVE_WITHIN_DAYS, labels, month_end
 from tests.unit.propensity_support import small_history
@@ -82,3 +83,12 @@ def test_features_exclude_the_key_the_snapshot_and_the_labels(history: History) 
     assert {"customer_id", "snapshot", "redeems", "reward_label"}.isdisjoint(columns)
     assert {"points_balance", "points_projected", "txn_count_30d", "reward_share_travel"} <= set(columns)
     assert sorted(data["snapshot"].unique()) == [2, 3]
+
+
+def test_snapshots_built_in_member_chunks_equal_the_whole_built_at_once() -> None:
+    months = range(2, 6)
+    at_once = training_set(_simulated_history(240, 7, 5), months)
+    whole = in_member_order([training_set(h, months) for h in simulated_histories(240, 7, 5, chunk=240)])
+    pieces = in_member_order([training_set(h, months) for h in simulated_histories(240, 7, 5, chunk=70)])
+    assert whole.equals(at_once)
+    assert pieces.equals(at_once)

@@ -6,6 +6,7 @@ Kept out of the CLI module so that other commands do not load LightGBM and sciki
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,12 +25,16 @@ from pointflow.intelligence.propensity import (
     train_propensity,
     training_set,
 )
+from pointflow.intelligence.propensity.dataset import KEY
 from pointflow.intelligence.propensity.model import from_files, to_files, training_references
 from pointflow.intelligence.propensity.scoring import rule_score, score
 from pointflow.intelligence.registry import ModelVersion
 from pointflow.sim.truth import DEFAULT_START, simulate
 
 FIRST_SNAPSHOT = 2  # the first month-end with three months of history behind it
+# Members folded into snapshots at a time. Folded at once, memory grows with the members (about 5 GB at
+# 20,000), so 100,000 would not fit a 24 GB machine; a run of at most this many is one piece, as before.
+MEMBER_CHUNK = 20_000
 PURPOSE = (
     "P(a member redeems points in the next month, i.e. the next 30–31 days) from a month-end snapshot, "
     "with the likely reward type. Trained on the ground-truth simulator; see docs/models/propensity.md."
@@ -55,8 +60,12 @@ def train(
     write_features: Path | None,
 ) -> None:
     """Simulate, build month-end snapshots, train and calibrate, register a version, print its metrics."""
-    history = _simulated_history(members, months, seed)
-    dataset = training_set(history, range(FIRST_SNAPSHOT, months - 1))
+    snapshots, latest = [], []
+    for history in simulated_histories(members, months, seed):
+        snapshots.append(training_set(history, range(FIRST_SNAPSHOT, months - 1)))
+        if write_features is not None:
+            latest.append(snapshot_features(history, months - 1))
+    dataset = in_member_order(snapshots)
     split = time_split(
         range(FIRST_SNAPSHOT, months - 1), test=test_snapshots, validation=validation_snapshots
     )
@@ -64,7 +73,7 @@ def train(
     window = {"members": members, "months": months, "seed": seed, "start": DEFAULT_START.isoformat()}
     version = _register(ModelStore(registry), result, dataset, window)
     if write_features is not None:
-        snapshot_features(history, months - 1).write_parquet(write_features)
+        in_member_order(latest).write_parquet(write_features)
     typer.echo(json.dumps({"model": PROPENSITY, "version": version.version, **result.metrics}, indent=2))
 
 
@@ -90,17 +99,33 @@ def score_file(features: Path, registry: Path, ref: str, out: Path | None) -> No
         scores.write_parquet(out)
 
 
-def _simulated_history(members: int, months: int, seed: int) -> History:
+def simulated_histories(
+    members: int, months: int, seed: int, *, chunk: int = MEMBER_CHUNK
+) -> Iterator[History]:
+    """The simulation's observed tables as one History per `chunk` members (by id), one after another.
+
+    Every feature is a member's own, so the snapshots of the pieces, put back in order, are the whole's.
+    """
     sim = simulate(members, months, seed=seed)
-    mccs = sim.transactions["mcc"].cast(pl.String).unique().to_list()
-    return history_from_tables(
-        sim.transactions,
-        sim.balances,
-        sim.redemptions,
-        start=DEFAULT_START,
-        category_of=category_map(mccs),
-        categories=categories(),
-    )
+    tables = (sim.transactions, sim.balances, sim.redemptions)
+    del sim
+    category_of = category_map(tables[0]["mcc"].cast(pl.String).unique().to_list())
+    ids = tables[1][KEY].unique().sort()
+    for start in range(0, ids.len(), chunk):
+        keep = pl.col(KEY).is_in(ids.slice(start, chunk).implode())
+        pieces = tables if ids.len() <= chunk else tuple(t.filter(keep) for t in tables)
+        yield history_from_tables(
+            *pieces, start=DEFAULT_START, category_of=category_of, categories=categories()
+        )
+
+
+def in_member_order(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The pieces' snapshot rows as one frame, by snapshot and member, as one piece would have given them."""
+    return pl.concat(frames, how="vertical_relaxed").sort("snapshot", KEY, maintain_order=True)
+
+
+def _simulated_history(members: int, months: int, seed: int) -> History:
+    return next(simulated_histories(members, months, seed, chunk=members))
 
 
 def _register(
