@@ -133,6 +133,12 @@ class Container:
     def close(self) -> None:
         self.db.dispose()
 
+    def __enter__(self) -> Container:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
 
 @dataclass
 class Receivers:

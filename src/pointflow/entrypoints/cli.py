@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -18,7 +16,7 @@ from rich.table import Table
 
 from pointflow.adapters.db.apikey_store import Role, ScopeNotAllowed
 from pointflow.adapters.db.audit_store import iter_entries, read_head
-from pointflow.bootstrap import Container, bootstrap
+from pointflow.bootstrap import bootstrap
 from pointflow.entrypoints import (
     cli_demo,
     cli_features,
@@ -77,15 +75,6 @@ out = Console()
 err = Console(stderr=True)
 
 
-@contextmanager
-def _container() -> Iterator[Container]:
-    container = bootstrap()
-    try:
-        yield container
-    finally:
-        container.close()
-
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
@@ -95,7 +84,7 @@ def serve(
     from pointflow.entrypoints.api.server import serve as run_server
     from pointflow.entrypoints.logs import configure
 
-    with _container() as container:
+    with bootstrap() as container:
         configure(container.settings.log_level, json=container.settings.log_json)
         run_server(container, host=host, port=port)
 
@@ -111,7 +100,7 @@ def ingest(
     JSON lines (.jsonl, .ndjson) are read line by line; any other file is one native document (a camt
     statement, a JSON array, a stream batch, an Avro message) that the connector cuts into items.
     """
-    with _container() as container:
+    with bootstrap() as container:
         decoder = container.connectors.get(connector)
         if decoder is None:
             err.print(f"unknown connector {connector!r}; known: {', '.join(sorted(container.connectors))}")
@@ -153,7 +142,7 @@ def quarantine_list(
 ) -> None:
     """List quarantined items with the field and the reason."""
     wanted = None if status == "all" else status
-    with _container() as container:
+    with bootstrap() as container:
         items = container.quarantine.items(status=wanted, limit=limit, offset=offset)
         total = container.quarantine.count(wanted)
     if as_json:
@@ -175,7 +164,7 @@ def quarantine_replay(
     ids: Annotated[list[str] | None, typer.Argument(help="Item ids; all open items when none")] = None,
 ) -> None:
     """Re-process quarantined items (after fixing the programme, the data or the order of arrival)."""
-    with _container() as container:
+    with bootstrap() as container:
         outcome: dict[str, int] = {}
         for item in container.quarantine.iter_open(ids or None):
             result = replay(
@@ -193,7 +182,7 @@ def quarantine_replay(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 naming the first bad record."""
-    with _container() as container:
+    with bootstrap() as container:
         with container.db.reader.connect() as conn:
             head = read_head(conn)
             broken = verify_chain(iter_entries(conn), head)
@@ -212,7 +201,7 @@ def apikey_create(
     ] = None,
 ) -> None:
     """Create an API key and print it (it is shown only once)."""
-    with _container() as container:
+    with bootstrap() as container:
         # Only the member's token is stored: the key table never holds a customer id.
         token = container.tokeniser.token(customer) if customer else None
         try:
@@ -232,7 +221,7 @@ def programme_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
     """Validate a programme file and make it the active version."""
     from pointflow.domain.programme import ProgrammeInvalid
 
-    with _container() as container:
+    with bootstrap() as container:
         try:
             active, created = container.programmes.load(file.read_text(encoding="utf-8"), actor="cli")
         except ProgrammeInvalid as invalid:
@@ -246,7 +235,7 @@ def programme_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
 @programme_app.command("history")
 def programme_history() -> None:
     """Every programme version this database has held."""
-    with _container() as container:
+    with bootstrap() as container:
         for row in container.programmes.history():
             out.print(row)
 
@@ -260,7 +249,7 @@ def jobs_release(
     as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today if omitted")] = None,
 ) -> None:
     """Release held (pending) points whose holding period has ended."""
-    with _container() as container:
+    with bootstrap() as container:
         result = jobs.release_pending(_as_of(as_of), sessions=container.sessions, clock=container.clock)
         out.print_json(json.dumps(result.as_dict()))
 
@@ -270,7 +259,7 @@ def jobs_expire(
     as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today if omitted")] = None,
 ) -> None:
     """Expire lots whose last day has passed."""
-    with _container() as container:
+    with bootstrap() as container:
         result = jobs.expire_lots(_as_of(as_of), sessions=container.sessions, clock=container.clock)
         out.print_json(json.dumps(result.as_dict()))
 
@@ -280,7 +269,7 @@ def jobs_tiers(
     as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; today if omitted")] = None,
 ) -> None:
     """Re-evaluate every member's tier from the points earned in the twelve months before the as-of date."""
-    with _container() as container:
+    with bootstrap() as container:
         result = evaluate_tiers(
             _as_of(as_of),
             sessions=container.sessions,
@@ -310,7 +299,7 @@ def adjust(
     from pointflow.domain.errors import DomainError
     from pointflow.service_layer.adjustment import Adjust, adjust
 
-    with _container() as container:
+    with bootstrap() as container:
         try:
             done = adjust(
                 Adjust(customer_id, points, reason, key),

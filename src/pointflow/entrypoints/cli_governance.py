@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any
 
@@ -30,15 +28,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(fairness_app, name="fairness")
 
 
-@contextmanager
-def _container() -> Iterator[Container]:
-    container = bootstrap()
-    try:
-        yield container
-    finally:
-        container.close()
-
-
 def _day(container: Container, as_of: str | None) -> date:
     return date.fromisoformat(as_of) if as_of else container.clock().date()
 
@@ -52,7 +41,7 @@ def drift_check(as_of: AsOf = None, as_json: AsJson = False) -> None:
     """PSI and KS per feature and of the served scores; alerts, and the rule fallback past the threshold."""
     from pointflow.entrypoints.governance_jobs import check_drift  # NumPy and the model only when asked
 
-    with _container() as container:
+    with bootstrap() as container:
         run = check_drift(container, _day(container, as_of))
     if as_json:
         _dump(run.as_dict())
@@ -73,7 +62,7 @@ def drift_check(as_of: AsOf = None, as_json: AsJson = False) -> None:
 @drift_app.command("status")
 def drift_status(as_json: AsJson = False) -> None:
     """The newest check of the champion's model, the fallback switches and recent drift alerts."""
-    with _container() as container, container.db.reader.connect() as conn:
+    with bootstrap() as container, container.db.reader.connect() as conn:
         body = {
             "latest": governance_store.latest_drift(conn, model=MODEL),
             "fallbacks": governance_store.fallbacks(conn),
@@ -102,7 +91,7 @@ def fairness_report(
     """Offer rate, approval rate and mean offer value by segment and age band; ratios and alerts."""
     from pointflow.entrypoints.governance_jobs import fairness
 
-    with _container() as container:
+    with bootstrap() as container:
         report = fairness(container, _day(container, as_of), fill_bands=fill_bands)
     if as_json:
         _dump(report)

@@ -41,14 +41,10 @@ class _Plan:
     positional: bool
 
     def parameters(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
+        """Parameters from rows given as dictionaries."""
         columns = self.columns
         pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-        values = (
-            [self._converted(pick(row)) for row in rows] if self.processors else [pick(row) for row in rows]
-        )
-        if self.positional:
-            return values
-        return [dict(zip(self.binds, row, strict=True)) for row in values]
+        return self.converted([pick(row) for row in rows])
 
     def converted(self, values: Sequence[tuple[Any, ...]]) -> list[Any]:
         """Parameters from tuples already in `columns` order."""

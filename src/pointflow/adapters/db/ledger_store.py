@@ -162,15 +162,20 @@ def _member_params(m: Member) -> dict[str, Any]:
 def find_inbox(conn: Connection, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], InboxRecord]:
     """Inbox records for (source system, source id) keys, one indexed query per source system, in driver
     SQL: SQLAlchemy's expanding IN cost more than the query for a batch of thousands."""
-    by_system: dict[str, list[str]] = {}
-    for system, source_id in keys:
-        by_system.setdefault(system, []).append(source_id)
     d = driver(conn)
     found: dict[tuple[str, str], InboxRecord] = {}
-    for system, ids in by_system.items():
+    for system, ids in _by_system(keys).items():
         rows = conn.exec_driver_sql(_inbox_sql(d.postgres, len(ids)), (system, *ids))
         found.update({(s, i): InboxRecord(h, c) for s, i, h, c in rows})
     return found
+
+
+def _by_system(keys: Collection[tuple[str, str]]) -> dict[str, list[str]]:
+    """Source ids grouped by source system: one indexed query per system reads them."""
+    grouped: dict[str, list[str]] = {}
+    for system, source_id in keys:
+        grouped.setdefault(system, []).append(source_id)
+    return grouped
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,11 +277,8 @@ def find_accruals(
     conn: Connection, keys: Collection[tuple[str, str]]
 ) -> dict[tuple[str, str], AccrualRecord]:
     """Accrual records by (source system, source id), one indexed query per source system."""
-    by_system: dict[str, list[str]] = {}
-    for system, source_id in keys:
-        by_system.setdefault(system, []).append(source_id)
     found: dict[tuple[str, str], AccrualRecord] = {}
-    for system, ids in by_system.items():
+    for system, ids in _by_system(keys).items():
         query = select(*_ACCRUAL_RECORD).where(
             accruals.c.source_system == system, accruals.c.source_id.in_(ids)
         )
