@@ -33,8 +33,7 @@ def build(
 ) -> None:
     """Compute the features of every member at AS_OF and write them to a Parquet file."""
     day = date.fromisoformat(as_of)
-    container = bootstrap()
-    try:
+    with bootstrap() as container:
         programme = container.programmes.active().programme
         currency = programme.currency
         if source == "batch":
@@ -42,8 +41,6 @@ def build(
             frame = batch_features(container.db, as_of=day, currency=currency, reward_kinds=kinds)
         else:
             frame = online_features(container.db, as_of=day, currency=currency)
-    finally:
-        container.close()
     frame.write_parquet(out_file)
     out.print(f"{frame.height} members, {frame.width - 1} features ({source}, {currency}) → {out_file}")
 
@@ -51,9 +48,6 @@ def build(
 @features_app.command("rebuild-online")
 def rebuild_online() -> None:
     """Recompute the online feature state from the ledger's accruals (after upgrading, or to repair it)."""
-    container = bootstrap()
-    try:
+    with bootstrap() as container:
         rows = rebuild_online_state(container.db)
-    finally:
-        container.close()
     out.print(f"{rows} daily activity buckets rebuilt from the accruals")

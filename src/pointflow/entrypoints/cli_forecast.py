@@ -45,15 +45,12 @@ def liability(
 ) -> None:
     """Print the forecast as JSON: outstanding points, breakage rate, liability in money, months."""
     day = date.fromisoformat(as_of) if as_of else date.today()
-    container = bootstrap()
-    try:
+    with bootstrap() as container:
         report = liability_report(container, day, horizon, history)
         if store:
             record_forecast(container.db, report, at=container.clock())
         if backtest_months:
             report["backtest"] = _backtest(container, day, backtest_months, history)
-    finally:
-        container.close()
     if csv_file:
         write_csv(report, csv_file)
     if chart:

@@ -32,16 +32,13 @@ def shadow(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object instead of a table")] = False,
 ) -> None:
     """Compare the AI's offer choices with the rule-based baseline on expected cost and response."""
-    container = bootstrap()
-    try:
+    with bootstrap() as container:
         last = date.fromisoformat(until) if until else container.clock().date()
         with container.db.reader.connect() as conn:
             records = offer_views.decision_records(
                 conn, since=_start(date.fromisoformat(since)), until=_start(last + timedelta(days=1))
             )
             report = shadow_report(records)
-    finally:
-        container.close()
     if as_json:
         print(json.dumps(report.as_dict(), sort_keys=True))
         return
@@ -73,11 +70,8 @@ def expire(
     """Expire pending approvals due by AS_OF and mark issued offers whose validity ended then ignored."""
     moment = datetime.fromisoformat(as_of)
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    container = bootstrap()
-    try:
+    with bootstrap() as container:
         result = expire_offers(moment, container.offer_deps())
-    finally:
-        container.close()
     print(json.dumps({"as_of": moment.isoformat(), **result.as_dict()}))
 
 
@@ -86,8 +80,7 @@ def run(
     as_of: Annotated[str, typer.Option(help="YYYY-MM-DD; the job decides once per member and date")],
 ) -> None:
     """Evaluate anniversaries, score crossings, expiring points and schedules for every member."""
-    container = bootstrap()
-    try:
+    with bootstrap() as container:
         if not isinstance(container.offers, OfferEngine):
             raise typer.BadParameter("offers are switched off in this deployment")
         result = run_offer_triggers(
@@ -96,6 +89,4 @@ def run(
             engine=container.offers,
             programme=lambda: container.programmes.active().programme,
         )
-    finally:
-        container.close()
     print(json.dumps(result.as_dict()))

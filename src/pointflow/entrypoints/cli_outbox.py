@@ -27,12 +27,9 @@ def outbox_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False,
 ) -> None:
     """List outbox messages with their state, tries and last error."""
-    container = bootstrap()
-    try:
+    with bootstrap() as container:
         rows = container.outbox.rows(state=None if state == "all" else state, limit=limit)
         counts = container.outbox.counts()
-    finally:
-        container.close()
     if as_json:
         for r in rows:
             print(
@@ -63,11 +60,8 @@ def outbox_retry(
     ] = None,
 ) -> None:
     """Send dead letters round again with a fresh attempt budget."""
-    container = bootstrap()
-    try:
+    with bootstrap() as container:
         n = container.outbox.retry(ids=ids or None, now=container.clock())
-    finally:
-        container.close()
     out.print(f"{n} dead letter(s) queued again")
 
 

@@ -77,8 +77,7 @@ def load_command(
     from pointflow.bootstrap import bootstrap
 
     frame = pl.read_parquet(file, columns=["customer_id", "segment", "segment_name"])
-    container = bootstrap()
-    try:
+    with bootstrap() as container:
         tokenise = container.tokeniser.token
         members = {
             str(tokenise(str(c))): (str(s), str(n))
@@ -88,8 +87,6 @@ def load_command(
             stored = replace_segments(
                 conn, members, refreshed_on=date.fromisoformat(as_of), at=container.clock()
             )
-    finally:
-        container.close()
     out.print(f"{stored} members' segments stored (refresh of {as_of}); members not in the file: default")
 
 

@@ -49,9 +49,6 @@ def create(
 @user_app.command("list")
 def list_users() -> None:
     """Usernames, one per line."""
-    container = bootstrap()
-    try:
+    with bootstrap() as container:
         for name in SqlUsers(container.db).usernames():
             typer.echo(name)
-    finally:
-        container.close()
