@@ -23,9 +23,10 @@ from tests.unit.propensity_support import small_history
 
 
 def _monthly(history: History, month: int, tokens: list[str]) -> np.ndarray:
-    """Each member's points by month, as the month sums give them: [month, month − 1, …] (batch earnings)."""
+    """Each member's points by month, [month, month − 1, …]: the jump of the balance before redemptions over
+    the month before's balance; the first month of a history, which has none before it, unknown (NaN)."""
     balances = history.balances.filter(pl.col("month") <= month).sort("customer_id", "month")
-    previous = pl.col("points_balance").shift(1).over("customer_id").fill_null(0)
+    previous = pl.col("points_balance").shift(1).over("customer_id")
     monthly = balances.select(
         "customer_id", "month", (pl.col("points_before_redemption") - previous).alias("e")
     )
@@ -33,7 +34,7 @@ def _monthly(history: History, month: int, tokens: list[str]) -> np.ndarray:
     out = np.zeros((len(tokens), SINCE_WINDOW))
     for token, m, earned in monthly.filter(pl.col("month") > month - SINCE_WINDOW).iter_rows():
         if token in index:
-            out[index[token], month - m] = earned
+            out[index[token], month - m] = np.nan if earned is None else earned
     return out
 
 
@@ -141,3 +142,55 @@ def test_the_guard_takes_activity_momentum_up_to_three_and_lets_saving_ratios_gr
         [True, False, False],  # beyond what the definition allows
         [False, False, True],  # an earning far beyond training's is still refused
     ]
+
+
+def test_the_goal_estimate_of_a_member_computed_by_hand() -> None:
+    as_of = date(2024, 12, 31)
+    monthly = np.array([[200.0] + [100.0] * 10 + [np.nan]])  # December back to January, January unknown
+    cols = saving_columns(
+        as_of=[as_of],
+        balance=np.array([750.0]),
+        monthly=monthly,
+        tokens=["a"],
+        redemptions=[("a", date(2024, 4, 30), 600), ("a", date(2024, 9, 30), 800)],
+        activity={
+            "tenure_days": np.array([float((as_of - date(2024, 1, 3)).days)]),
+            "txn_count_30d": np.array([4.0]),
+            "txn_count_90d": np.array([12.0]),
+        },
+    )
+    got = {name: float(values[0]) for name, values in cols.items()}
+    horizon = (6 * 8) ** 0.5  # 600 and 800 points, each 100 a month before it: 6 and 8 months
+    assert got["points_earned_12cm_avg"] == pytest.approx(1_200 / 11)  # the unknown January left out
+    assert got["points_earned_ewma"] == pytest.approx(0.3 * 200 + 0.7 * 100)
+    assert got["goal_months"] == pytest.approx(horizon)
+    assert got["last_goal_months"] == pytest.approx(8)
+    assert got["goal_points_estimate"] == pytest.approx(100 * horizon)
+    assert got["progress_to_goal_estimate"] == pytest.approx(750 / (100 * horizon))
+    assert got["projected_progress_to_goal_estimate"] == pytest.approx((750 + 130) / (100 * horizon))
+    assert got["progress_to_goal_estimate_now"] == pytest.approx(750 / (130 * horizon))
+    assert got["months_over_goal_estimate"] == 1  # 750 at December's end, 550 at November's: one above 693
+    assert got["points_momentum_ewma"] == pytest.approx(np.log(300 / 200))
+    assert got["balance_months_ewma"] == pytest.approx(750 / 130)
+
+
+def test_a_redemption_before_any_known_earning_measures_no_goal() -> None:
+    as_of = date(2024, 3, 31)
+    cols = saving_columns(
+        as_of=[as_of, as_of],
+        balance=np.array([500.0, 500.0]),
+        monthly=np.array([[100.0, 100.0, np.nan] + [0.0] * 9] * 2),  # a history from January
+        tokens=["a", "b"],
+        redemptions=[("a", date(2024, 1, 31), 900)],  # in the unknown month: nothing to measure it by
+        activity={k: np.array([80.0, 80.0]) for k in ("tenure_days", "txn_count_30d", "txn_count_90d")},
+    )
+    for name in (
+        "goal_months",
+        "goal_points_estimate",
+        "progress_to_goal_estimate",
+        "months_over_goal_estimate",
+    ):
+        assert np.isnan(cols[name]).all(), name
+    assert cols["points_earned_ewma"].tolist() == [100.0, 100.0]
+    assert cols["points_earned_3cm_avg"].tolist() == [100.0, 100.0]  # two known months of three
+    assert cols["ever_redeemed"].tolist() == [1.0, 0.0]

@@ -28,13 +28,14 @@ from pointflow.intelligence.registry import FeatureReference, ModelVersion
 from pointflow.intelligence.serving.rule import FALLBACK, REWARD_TYPES
 from pointflow.intelligence.serving.rule import RULE_INPUT as _RULE_INPUT
 from pointflow.intelligence.serving.rule import rule_probability as rule_probability
-from pointflow.intelligence.serving.saving import EARNING_WINDOWS
+from pointflow.intelligence.serving.saving import EARNING_WINDOWS, SINCE_WINDOW
 
 RANGE_SLACK = 0.5  # a value may stray this share of the training range (at least 1) beyond min or max
 SHARE_PREFIXES = ("share_", "reward_share_")
 CALENDAR = {"next_calendar_month": (1.0, 12.0)}  # a year of training need not show every month
 # 3 × transactions of 30 days / of 90 days: 3 when all are recent (a new member), whatever training saw
-BOUNDED = {"activity_momentum": (0.0, 3.0)}
+# … and the months a balance stood above the goal estimate since the last redemption, within the window
+BOUNDED = {"activity_momentum": (0.0, 3.0), "months_over_goal_estimate": (0.0, SINCE_WINDOW - 1.0)}
 # Lifetime totals only grow while a member stays: a programme older than the training window has members
 # beyond its maximum who are not unusual for that, so only their lower bound is checked.
 GROWS_WITH_TIME = frozenset(
@@ -52,6 +53,10 @@ GROWS_WITH_TIME = frozenset(
         "projected_progress_to_last_redemption",
         "progress_to_mean_redemption",
         "redemption_overdue",
+        "balance_months_ewma",
+        "progress_to_goal_estimate",
+        "projected_progress_to_goal_estimate",
+        "progress_to_goal_estimate_now",
         *(f"redeemed_{kind}" for kind in REWARD_TYPES),
     }
 )

@@ -1,57 +1,51 @@
 """Saving-towards-a-reward features of a month-end snapshot: points held in months of the member's own
-earning, progress towards the size of their past redemptions, time since and between redemptions, momentum.
+earning, progress towards the size of their past redemptions and towards an estimate of the present goal,
+time since and between redemptions, momentum.
 
-All by calendar month, so that the hot path's reading (`intelligence.serving.saving`) gives the same
-values at a month end (a test holds them equal). Only observed data: monthly points earned (from the
-balances), the redemptions' months and points, and the activity columns of the snapshot.
+The definitions are the hot path's (`intelligence.serving.saving.saving_columns`); this module builds
+their inputs from the snapshot's data: points earned by calendar month from the month-end balances, the
+redemptions one by one, and the activity columns. Only observed data.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 
-from pointflow.intelligence.serving.saving import EARNING_WINDOWS, RECENT_WINDOW, SINCE_WINDOW
+from pointflow.intelligence.serving.saving import SINCE_WINDOW, Floats, RedemptionEvent, saving_columns
 
 KEY = "customer_id"
-_RATIO_OF = {f"balance_months_{w}m": f"points_earned_{w}cm_avg" for w in EARNING_WINDOWS}
+ACTIVITY = ("tenure_days", "txn_count_30d", "txn_count_90d")
 
 
-def month_index(day: date) -> int:
-    """Months since year 0: consecutive calendar months differ by one."""
-    return day.year * 12 + day.month - 1
+def monthly_earnings(balances: pl.DataFrame, month: int, tokens: list[str]) -> Floats:
+    """(members × SINCE_WINDOW) points earned in [month, month − 1, …] from the month-end balances.
 
-
-def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-    return pl.when(denominator > 0).then(numerator / denominator).otherwise(None)
-
-
-def _earnings(balances: pl.DataFrame, month: int) -> pl.DataFrame:
-    """Per member, points earned in each of the last SINCE_WINDOW months up to `month` (0 before)."""
+    A month's earning is its balance before redemptions less the balance at the end of the month before.
+    The first month of a member's history has no balance before it: its jump also holds whatever balance
+    the member came with (a migrated or opening balance), so its earning is unknown (NaN). A month with no
+    balance at all earned nothing (0), as the hot path's month sums read it.
+    """
     past = balances.filter(pl.col("month") <= month).sort(KEY, "month")
-    earned = pl.col("points_before_redemption") - pl.col("points_balance").shift(1).over(KEY).fill_null(0)
-    return past.select(KEY, "month", earned.alias("earned")).filter(pl.col("month") > month - SINCE_WINDOW)
-
-
-def _window_sums(earnings: pl.DataFrame, month: int) -> pl.DataFrame:
-    sums = [
-        pl.col("earned").filter(pl.col("month") > month - w).sum().alias(f"_sum_{w}")
-        for w in sorted({*EARNING_WINDOWS, SINCE_WINDOW})
-    ]
-    this_month = pl.col("earned").filter(pl.col("month") == month).sum().alias("_this_month")
-    return earnings.group_by(KEY).agg(*sums, this_month)
-
-
-def _redemption_marks(redemptions: pl.DataFrame, month: int) -> pl.DataFrame:
-    past = redemptions.filter(pl.col("month") <= month).sort(KEY, "redeemed_at")
-    return past.group_by(KEY).agg(
-        pl.len().cast(pl.Int64).alias("_count"),
-        pl.col("month").min().alias("_first"),
-        pl.col("month").max().alias("_last"),
-        pl.col("points").last().cast(pl.Float64).alias("last_redemption_points"),
-        pl.col("points").mean().alias("mean_redemption_points"),
+    earned = pl.col("points_before_redemption") - pl.col("points_balance").shift(1).over(KEY)
+    rows = (
+        past.select(KEY, "month", earned.cast(pl.Float64).alias("earned"))
+        .filter(pl.col("month") > month - SINCE_WINDOW)
+        .join(pl.DataFrame({KEY: pl.Series(tokens, dtype=pl.String), "_row": np.arange(len(tokens))}), on=KEY)
     )
+    out = np.zeros((len(tokens), SINCE_WINDOW))
+    back = month - rows["month"].cast(pl.Int64).to_numpy()
+    out[rows["_row"].to_numpy(), back] = rows["earned"].fill_null(np.nan).to_numpy()
+    return out
+
+
+def redemption_events(redemptions: pl.DataFrame, month: int) -> list[RedemptionEvent]:
+    """Each redemption up to the end of `month`, in the order they were made."""
+    past = redemptions.filter(pl.col("month") <= month).sort("redeemed_at")
+    columns = past.select(KEY, pl.col("redeemed_at").dt.date(), pl.col("points").cast(pl.Int64))
+    return [(token, day, points) for token, day, points in columns.iter_rows()]
 
 
 def saving_features(
@@ -63,46 +57,13 @@ def saving_features(
     as_of: date,
 ) -> pl.DataFrame:
     """`snapshot` (activity and points columns, one row a member) with the saving features added."""
-    earnings = _earnings(balances, month)
-    marks = _redemption_marks(redemptions, month)
-    points_since = (
-        earnings.join(marks.select(KEY, "_last"), on=KEY, how="left")
-        .filter(pl.col("_last").is_null() | (pl.col("month") > pl.col("_last")))
-        .group_by(KEY)
-        .agg(pl.col("earned").sum().alias("points_since_redemption"))
+    tokens = snapshot[KEY].to_list()
+    columns = saving_columns(
+        as_of=[as_of] * len(tokens),
+        balance=snapshot["points_balance"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+        monthly=monthly_earnings(balances, month, tokens),
+        tokens=tokens,
+        redemptions=redemption_events(redemptions, month),
+        activity={c: snapshot[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in ACTIVITY},
     )
-    frame = (
-        snapshot.join(_window_sums(earnings, month), on=KEY, how="left")
-        .join(marks, on=KEY, how="left")
-        .join(points_since, on=KEY, how="left")
-    )
-    first_month = pl.lit(as_of) - pl.duration(days=pl.col("tenure_days"))
-    tenure_months = month_index(as_of) - (first_month.dt.year() * 12 + first_month.dt.month() - 1) + 1
-    frame = frame.with_columns(tenure_months.alias("_tenure_months"))
-    return _derived(frame, month).drop(pl.selectors.starts_with("_"))
-
-
-def _derived(frame: pl.DataFrame, month: int) -> pl.DataFrame:
-    averages = [
-        (pl.col(f"_sum_{w}").fill_null(0) / pl.min_horizontal(pl.lit(w), pl.col("_tenure_months"))).alias(
-            f"points_earned_{w}cm_avg"
-        )
-        for w in EARNING_WINDOWS
-    ]
-    frame = frame.with_columns(*averages)
-    balance, last = pl.col("points_balance"), pl.col("last_redemption_points")
-    recent, usual = pl.col(f"points_earned_{RECENT_WINDOW}cm_avg"), pl.col("points_earned_12cm_avg")
-    interval = _ratio(pl.col("_last") - pl.col("_first"), pl.col("_count") - 1)
-    return frame.with_columns(
-        *(_ratio(balance, pl.col(avg)).alias(name) for name, avg in _RATIO_OF.items()),
-        (pl.col("_count").fill_null(0) > 0).cast(pl.Int8).alias("ever_redeemed"),
-        _ratio(balance, last).alias("progress_to_last_redemption"),
-        _ratio(balance + recent, last).alias("projected_progress_to_last_redemption"),
-        _ratio(balance, pl.col("mean_redemption_points")).alias("progress_to_mean_redemption"),
-        _ratio(last, usual).alias("last_redemption_months"),
-        pl.col("points_since_redemption").fill_null(0).cast(pl.Float64),
-        interval.alias("redemption_interval_months"),
-        _ratio(pl.lit(month) - pl.col("_last"), interval).alias("redemption_overdue"),
-        _ratio(pl.col("_this_month").fill_null(0), usual).alias("points_momentum"),
-        _ratio(3 * pl.col("txn_count_30d"), pl.col("txn_count_90d")).alias("activity_momentum"),
-    )
+    return snapshot.with_columns(pl.Series(name, values).fill_nan(None) for name, values in columns.items())

@@ -10,6 +10,7 @@ the part of it so far, as it is for every "this month" figure the hot path reads
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -24,6 +25,20 @@ Bucket = tuple[str, date, str, int, int, int]
 EARNING_WINDOWS = (3, 6, 12)  # calendar months, the as-of month included
 RECENT_WINDOW = 3  # the earning added to the balance for a projection
 SINCE_WINDOW = 12  # points since the last redemption count at most this many months back
+USUAL_WEIGHT = 0.3  # the weight of the newest month in the member's usual earning (an exponential average)
+MOMENTUM_PRIOR = 100.0  # points added to both sides of the momentum ratio: a quiet month is not −∞
+GOAL_FEATURES = (
+    "points_earned_ewma",
+    "goal_months",
+    "last_goal_months",
+    "goal_points_estimate",
+    "progress_to_goal_estimate",
+    "projected_progress_to_goal_estimate",
+    "progress_to_goal_estimate_now",
+    "months_over_goal_estimate",
+    "points_momentum_ewma",
+    "balance_months_ewma",
+)
 SAVING_FEATURES = (
     *(f"points_earned_{w}cm_avg" for w in EARNING_WINDOWS),
     *(f"balance_months_{w}m" for w in EARNING_WINDOWS),
@@ -39,6 +54,7 @@ SAVING_FEATURES = (
     "redemption_overdue",
     "points_momentum",
     "activity_momentum",
+    *GOAL_FEATURES,
 )
 
 
@@ -96,9 +112,15 @@ def saving_columns(
     redemptions: Sequence[RedemptionEvent],
     activity: Mapping[str, Floats],
 ) -> dict[str, Floats]:
-    """The saving features, one value per member; `monthly` is (members × SINCE_WINDOW) points by month."""
+    """The saving features, one value per member.
+
+    `monthly` is (members × SINCE_WINDOW) points by month, the as-of month first; NaN marks a month whose
+    earning is unknown (the first month of a balance history, whose jump holds the balance the member came
+    with): it counts neither as earning nor as a month to average over.
+    """
     now = np.array([d.year * 12 + d.month - 1 for d in as_of], dtype=np.float64)
-    sums = {w: monthly[:, :w].sum(axis=1) for w in EARNING_WINDOWS}
+    known = ~np.isnan(monthly)
+    earned = np.where(known, monthly, 0.0)
     count, first, last, last_points, mean_points = _marks(tokens, redemptions)
     back = np.arange(SINCE_WINDOW)[None, :]
     after = ~(now[:, None] - back <= last[:, None])  # months after the last redemption's (all without one)
@@ -107,7 +129,13 @@ def saving_columns(
         [np.nan if np.isnan(t) else _month_of(d, int(t)) for d, t in zip(as_of, tenure_days, strict=True)]
     )
     tenure_months = now - first_active + 1
-    cols = {f"points_earned_{w}cm_avg": sums[w] / np.minimum(w, tenure_months) for w in EARNING_WINDOWS}
+    unknown = ~known & (back < tenure_months[:, None])
+    cols = {
+        f"points_earned_{w}cm_avg": _ratio(
+            earned[:, :w].sum(axis=1), np.minimum(w, tenure_months) - unknown[:, :w].sum(axis=1)
+        )
+        for w in EARNING_WINDOWS
+    }
     usual, recent = cols["points_earned_12cm_avg"], cols[f"points_earned_{RECENT_WINDOW}cm_avg"]
     interval = _ratio(last - first, count - 1)
     cols.update(
@@ -122,14 +150,106 @@ def saving_columns(
             "projected_progress_to_last_redemption": _ratio(balance + recent, last_points),
             "progress_to_mean_redemption": _ratio(balance, mean_points),
             "last_redemption_months": _ratio(last_points, usual),
-            "points_since_redemption": np.where(after, monthly, 0.0).sum(axis=1),
+            "points_since_redemption": np.where(after, earned, 0.0).sum(axis=1),
             "redemption_interval_months": interval,
             "redemption_overdue": _ratio(now - last, interval),
             "points_momentum": _ratio(monthly[:, 0], usual),
             "activity_momentum": _ratio(3 * activity["txn_count_30d"], activity["txn_count_90d"]),
         }
     )
+    cols.update(goal_columns(monthly, balance, tenure_months, _recent_events(tokens, redemptions, now)))
     return cols
+
+
+@dataclass(frozen=True, slots=True)
+class RecentRedemptions:
+    """Redemptions within the monthly window, in the order they were made: row, months back, points."""
+
+    rows: npt.NDArray[np.int64]
+    back: npt.NDArray[np.int64]
+    points: Floats
+
+
+def _recent_events(
+    tokens: Sequence[str], events: Sequence[RedemptionEvent], now: Floats
+) -> RecentRedemptions:
+    index = {t: i for i, t in enumerate(tokens)}
+    rows, backs, points = [], [], []
+    for token, day, amount in events:
+        i = index.get(token)
+        if i is None:
+            continue
+        back = int(now[i]) - (day.year * 12 + day.month - 1)
+        if 0 <= back < SINCE_WINDOW:
+            rows.append(i)
+            backs.append(back)
+            points.append(float(amount))
+    return RecentRedemptions(
+        np.array(rows, dtype=np.int64), np.array(backs, dtype=np.int64), np.array(points, dtype=np.float64)
+    )
+
+
+def usual_earning(monthly: Floats, tenure_months: Floats) -> tuple[Floats, Floats]:
+    """The usual earning, an exponential average of the known months within tenure, oldest first.
+
+    Returns (before, now): before[:, b] is the average through the month before month b back (what the
+    member usually earned when that month began), now is the average through the as-of month; NaN until a
+    month is known.
+    """
+    before = np.full(monthly.shape, np.nan)
+    average = np.full(monthly.shape[0], np.nan)
+    for back in range(monthly.shape[1] - 1, -1, -1):
+        before[:, back] = average
+        value = monthly[:, back]
+        counted = (back < tenure_months) & ~np.isnan(value)
+        blended = np.where(np.isnan(average), value, USUAL_WEIGHT * value + (1 - USUAL_WEIGHT) * average)
+        average = np.where(counted, blended, average)
+    return before, average
+
+
+def goal_columns(
+    monthly: Floats, balance: Floats, tenure_months: Floats, recent: RecentRedemptions
+) -> dict[str, Floats]:
+    """An estimate of the reward each member now saves for, and where they stand against it.
+
+    A member redeems when the balance reaches a goal of a number of months of their usual earning (their
+    saving horizon). Each redemption in the window measures that horizon: its points in months of the usual
+    earning before its month. The goal is the horizons' geometric mean times the usual earning at the last
+    redemption, when the present goal was set. Members with no measured redemption have no estimate.
+    """
+    n = monthly.shape[0]
+    before, usual = usual_earning(monthly, tenure_months)
+    at = before[recent.rows, recent.back]
+    months = _ratio(recent.points, at)
+    measured = months > 0
+    logs = np.bincount(recent.rows[measured], weights=np.log(months[measured]), minlength=n)
+    count = np.bincount(recent.rows[measured], minlength=n)
+    horizon = np.where(count > 0, np.exp(logs / np.maximum(count, 1)), np.nan)
+    last_back, last_months, last_usual = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    for row, back, ratio, usual_then in zip(recent.rows, recent.back, months, at, strict=True):
+        if not back > last_back[row]:  # newer, or the same month and made later
+            last_back[row], last_months[row], last_usual[row] = back, ratio, usual_then
+    goal = horizon * last_usual
+    # the balance at the end of each month back: the present one less what was earned since
+    earned = np.where(np.isnan(monthly), 0.0, monthly)
+    held = balance[:, None] - (np.cumsum(earned, axis=1) - earned)
+    since = np.arange(monthly.shape[1])[None, :] < last_back[:, None]
+    over = np.where(np.isnan(goal), np.nan, ((held >= goal[:, None]) & since).sum(axis=1))
+    momentum = _ratio(monthly[:, 0] + MOMENTUM_PRIOR, before[:, 0] + MOMENTUM_PRIOR)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_momentum = np.where(momentum > 0, np.log(momentum), np.nan)
+    return {
+        "points_earned_ewma": usual,
+        "goal_months": horizon,
+        "last_goal_months": last_months,
+        "goal_points_estimate": goal,
+        "progress_to_goal_estimate": _ratio(balance, goal),
+        "projected_progress_to_goal_estimate": _ratio(balance + usual, goal),
+        "progress_to_goal_estimate_now": _ratio(balance, horizon * usual),
+        "months_over_goal_estimate": over,
+        "points_momentum_ewma": log_momentum,
+        "balance_months_ewma": _ratio(balance, usual),
+    }
 
 
 def _month_of(as_of: date, days_before: int) -> int:
