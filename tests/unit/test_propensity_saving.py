@@ -194,3 +194,11 @@ def test_a_redemption_before_any_known_earning_measures_no_goal() -> None:
     assert cols["points_earned_ewma"].tolist() == [100.0, 100.0]
     assert cols["points_earned_3cm_avg"].tolist() == [100.0, 100.0]  # two known months of three
     assert cols["ever_redeemed"].tolist() == [1.0, 0.0]
+
+
+def test_the_guard_bounds_the_months_over_the_goal_by_the_window_and_lets_progress_grow() -> None:
+    names = ("months_over_goal_estimate", "progress_to_goal_estimate")
+    seen = np.linspace(0.0, 2.0, 50)  # training saw at most two months over and progress up to twice
+    guard = RangeGuard.from_reference(names, {n: reference_distribution(seen) for n in names})
+    rows = np.array([[SINCE_WINDOW - 1.0, 30.0], [float(SINCE_WINDOW), 1.0]])
+    assert guard.refused(rows).tolist() == [[False, False], [True, False]]
