@@ -202,3 +202,23 @@ def test_the_guard_bounds_the_months_over_the_goal_by_the_window_and_lets_progre
     guard = RangeGuard.from_reference(names, {n: reference_distribution(seen) for n in names})
     rows = np.array([[SINCE_WINDOW - 1.0, 30.0], [float(SINCE_WINDOW), 1.0]])
     assert guard.refused(rows).tolist() == [[False, False], [True, False]]
+
+
+def test_a_member_in_their_first_month_has_a_usual_earning_and_no_momentum() -> None:
+    as_of = date(2024, 6, 20)
+    cols = saving_columns(
+        as_of=[as_of],
+        balance=np.array([250.0]),
+        monthly=np.array([[250.0] + [0.0] * (SINCE_WINDOW - 1)]),  # joined on 2 June: only June's buckets
+        tokens=["new"],
+        redemptions=[],
+        activity={
+            "tenure_days": np.array([18.0]),
+            "txn_count_30d": np.array([3.0]),
+            "txn_count_90d": np.array([3.0]),
+        },
+    )
+    assert cols["points_earned_ewma"][0] == 250
+    assert cols["points_momentum_ewma"][0] == 0  # defined, as for every member training saw
+    assert cols["balance_months_ewma"][0] == 1
+    assert np.isnan(cols["goal_points_estimate"][0])  # no redemption to size a goal by

@@ -235,7 +235,9 @@ def goal_columns(
     held = balance[:, None] - (np.cumsum(earned, axis=1) - earned)
     since = np.arange(monthly.shape[1])[None, :] < last_back[:, None]
     over = np.where(np.isnan(goal), np.nan, ((held >= goal[:, None]) & since).sum(axis=1))
-    momentum = _ratio(monthly[:, 0] + MOMENTUM_PRIOR, before[:, 0] + MOMENTUM_PRIOR)
+    # a member with no known month before this one (new this month): this month is their usual, momentum 0
+    usual_before = np.where(np.isnan(before[:, 0]), monthly[:, 0], before[:, 0])
+    momentum = _ratio(monthly[:, 0] + MOMENTUM_PRIOR, usual_before + MOMENTUM_PRIOR)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_momentum = np.where(momentum > 0, np.log(momentum), np.nan)
     return {
