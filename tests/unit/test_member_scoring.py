@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -257,6 +258,19 @@ def test_a_model_with_saving_features_reads_the_months_and_each_redemption() -> 
     assert row["points_since_redemption"] == sum(p for _, day, *_, p in activity if day > date(2024, 4, 30))
     in_twelve_months = sum(p for _, day, *_, p in activity if day >= date(2023, 7, 1))
     assert row["points_earned_12cm_avg"] == in_twelve_months / 12
+
+
+def test_a_member_new_this_month_has_every_saving_feature_training_always_had() -> None:
+    version, files = small_model()
+    scoring = ModelScoring.from_version(version, files)
+    end = date(2024, 6, 30)
+    activity: list[ActivityRow] = [("n", end - timedelta(days=d), "5411", 300_000, 1, 300) for d in range(10)]
+    x = scoring.rows(FakeSession(activity), [MemberAt("n", end, 3_000)], _programme())  # type: ignore[arg-type]
+    row = dict(zip(scoring.scorer.features, x[0], strict=True))
+    always = [name for name in SAVING_FEATURES if version.reference[name].missing == 0]
+    assert "points_momentum_ewma" in always
+    assert [name for name in always if math.isnan(row[name])] == []
+    assert row["points_momentum_ewma"] == 0
 
 
 def test_a_model_without_saving_features_does_not_read_them() -> None:
