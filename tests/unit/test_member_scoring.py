@@ -165,16 +165,18 @@ class FakeSession:
                 out[token] = out.get(token, 0) + points
         return out
 
-    def activity_windows(self, members: Sequence[tuple[str, date]], *, currency: str) -> MemberWindows:
+    def activity_windows(
+        self, members: Sequence[tuple[str, date]], *, currency: str, months: bool = False
+    ) -> MemberWindows:
         assert currency == "USD"
-        return windows_from_buckets(dict(members), self.activity)
+        windows = windows_from_buckets(dict(members), self.activity)
+        if months:
+            self.saving_reads += 1
+            windows.months = months_from_buckets(dict(members), self.activity)
+        return windows
 
     def redemption_totals(self, tokens: Collection[str]) -> list[RedemptionTotal]:
         return [r for r in self.redemptions if r[0] in tokens]
-
-    def activity_months(self, members: Sequence[tuple[str, date]], *, currency: str) -> dict[str, list[int]]:
-        self.saving_reads += 1
-        return months_from_buckets(dict(members), self.activity)
 
     def redemption_events(self, tokens: Collection[str]) -> list[RedemptionEvent]:
         self.saving_reads += 1

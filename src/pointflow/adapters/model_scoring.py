@@ -83,14 +83,15 @@ class ModelScoring:
     def rows(self, session: LedgerSession, members: Sequence[MemberAt], programme: Programme) -> Floats:
         pairs = [(m.token, m.as_of) for m in members]
         tokens = [m.token for m in members]
+        windows = session.activity_windows(pairs, currency=programme.currency, months=self.saving)
         columns = window_columns(
             members,
-            session.activity_windows(pairs, currency=programme.currency),
+            windows,
             session.redemption_totals(tokens),
             category_of=category_of,
             reward_kind={reward.id: reward.kind for reward in programme.rewards},
             categories=categories(),
-            months=session.activity_months(pairs, currency=programme.currency) if self.saving else None,
+            months=windows.months if self.saving else None,
             redemption_events=session.redemption_events(tokens) if self.saving else None,
         )
         return feature_matrix(columns, self.scorer.features, len(members))

@@ -96,16 +96,15 @@ class LedgerSession(Protocol):
         """Points of the buckets booked from `since` through `until`, per member."""
         ...
 
-    def activity_windows(self, members: Sequence[tuple[str, date]], *, currency: str) -> MemberWindows:
-        """Per member (token, as-of day), the window sums of the buckets on or before that day, set-based."""
+    def activity_windows(
+        self, members: Sequence[tuple[str, date]], *, currency: str, months: bool = False
+    ) -> MemberWindows:
+        """Per member (token, as-of day), the window sums of the buckets on or before that day, set-based;
+        with `months`, also the points by calendar month, [the as-of month, the one before, …]."""
         ...
 
     def redemption_totals(self, tokens: Collection[str]) -> list[RedemptionTotal]:
         """Per member and reward: redemptions, points, the day of the last."""
-        ...
-
-    def activity_months(self, members: Sequence[tuple[str, date]], *, currency: str) -> dict[str, list[int]]:
-        """Per member (token, as-of day): points by calendar month, [the as-of month, the one before, …]."""
         ...
 
     def redemption_events(self, tokens: Collection[str]) -> list[RedemptionEvent]:

@@ -242,15 +242,12 @@ class SqlLedgerSession:
         pending = self.activity.pending
         return reads.recent_points(self.conn, pending, tokens, since=since, until=until, currency=currency)
 
-    def activity_windows(self, members: Sequence[tuple[str, date]], *, currency: str) -> MemberWindows:
+    def activity_windows(
+        self, members: Sequence[tuple[str, date]], *, currency: str, months: bool = False
+    ) -> MemberWindows:
         from pointflow.adapters.db.window_sums import window_sums  # the model path only: it loads Polars
 
-        return window_sums(self.conn, self.activity.pending, members, currency=currency)
-
-    def activity_months(self, members: Sequence[tuple[str, date]], *, currency: str) -> dict[str, list[int]]:
-        from pointflow.adapters.db.month_sums import month_sums  # the model path only, as window_sums
-
-        return month_sums(self.conn, self.activity.pending, members, currency=currency)
+        return window_sums(self.conn, self.activity.pending, members, currency=currency, months=months)
 
     def redemption_totals(self, tokens: Collection[str]) -> list[RedemptionTotal]:
         return reads.redemption_totals(self.conn, tokens)

@@ -26,6 +26,7 @@ from sqlalchemy import Connection
 
 from pointflow.adapters.db.driver_sql import Driver, as_date, driver
 from pointflow.intelligence.features.definitions import ACTIVITY_WINDOWS
+from pointflow.intelligence.serving.saving import SINCE_WINDOW, month_starts
 from pointflow.intelligence.serving.windows import (
     BANDS,
     SINCE_DAYS,
@@ -40,12 +41,19 @@ PendingBuckets = Mapping[tuple[str, date, str, str], list[int]]  # (token, day, 
 
 
 @lru_cache(maxsize=16)  # the pending count varies by group: few hits, and each text is large
-def _statements(postgres: bool, members: int, pending: int) -> tuple[str, str]:
-    """The per-member-and-band and the per-MCC statement for this many members and pending buckets."""
+def _statements(postgres: bool, members: int, pending: int, months: bool) -> tuple[str, str]:
+    """The per-member-and-band and the per-MCC statement for this many members and pending buckets.
+
+    With `months`, the band rows are also split by calendar month over the as-of month and the
+    SINCE_WINDOW − 1 before it (`back`, null for older buckets): the saving features' month sums come
+    from the same pass over the buckets.
+    """
     d = Driver(postgres)
     starts = [f"s{w}" for w in SINCE_DAYS]
-    member = d.row("varchar", "date", *("date" for _ in SINCE_DAYS))
-    ctes = [f"m (token, as_of, {', '.join(starts)}) AS (VALUES {', '.join([member] * members)})"]
+    month_starts_ = [f"c{k}" for k in range(SINCE_WINDOW)] if months else []
+    member = d.row("varchar", "date", *("date" for _ in (*starts, *month_starts_)))
+    columns = ", ".join((*starts, *month_starts_))
+    ctes = [f"m (token, as_of, {columns}) AS (VALUES {', '.join([member] * members)})"]
     if pending:
         bucket = d.row("varchar", "date", "varchar", "bigint", "bigint", "bigint")
         ctes.append(
@@ -53,28 +61,32 @@ def _statements(postgres: bool, members: int, pending: int) -> tuple[str, str]:
         )
     band = " ".join(f"WHEN {{t}}.day >= m.{s} THEN {i}" for i, s in enumerate(starts))
     band = f"CASE {band} ELSE {len(starts)} END"
+    month = " ".join(f"WHEN {{t}}.day >= m.{c} THEN {k}" for k, c in enumerate(month_starts_))
+    month = f"CASE {month} END" if months else "NULL"
 
-    def joined(extra: str) -> str:
+    def joined(extra: str, back: str = "") -> str:
         # `+day` on SQLite: a value without the column's NUMERIC affinity compares with the ISO text
         # parameters without a conversion attempt on every comparison.
         day = "b.day" if postgres else "+b.day"
         stored = (
             f"SELECT m.token, {day} AS day, b.mcc, b.spend_units, b.txn_count, b.points, "
-            f"{band.format(t='b')} AS band FROM m JOIN member_activity_days b ON b.token = m.token "
+            f"{band.format(t='b')} AS band{back.format(t='b')} FROM m JOIN member_activity_days b "
+            f"ON b.token = m.token "
             f"AND b.currency = {d.mark('varchar')} AND b.day <= m.as_of{extra.format(t='b')}"
         )
         if pending:
             stored += (
                 " UNION ALL SELECT m.token, p.day, p.mcc, p.spend_units, p.txn_count, p.points, "
-                f"{band.format(t='p')} FROM m JOIN p ON p.token = m.token AND p.day <= m.as_of"
+                f"{band.format(t='p')}{back.format(t='p')} FROM m JOIN p ON p.token = m.token "
+                "AND p.day <= m.as_of"
                 f"{extra.format(t='p')}"
             )
         return f"WITH {', '.join(ctes)}, j AS ({stored}) "
 
     per_band = (
-        joined("")
-        + "SELECT token, band, MIN(day), MAX(day), COUNT(DISTINCT day), SUM(txn_count), SUM(spend_units), "
-        "SUM(points) FROM j GROUP BY token, band"
+        joined("", f", {month} AS back")
+        + "SELECT token, band, back, MIN(day), MAX(day), COUNT(DISTINCT day), SUM(txn_count), "
+        "SUM(spend_units), SUM(points) FROM j GROUP BY token, band, back"
     )
     last = [max(bands_of(f"spend_units_{w}d")) for w in ACTIVITY_WINDOWS]
     spend = ", ".join(f"SUM(CASE WHEN band <= {i} THEN spend_units ELSE 0 END)" for i in last)
@@ -86,9 +98,15 @@ def _statements(postgres: bool, members: int, pending: int) -> tuple[str, str]:
 
 
 def window_sums(
-    conn: Connection, pending: PendingBuckets, members: Sequence[tuple[str, date]], *, currency: str
+    conn: Connection,
+    pending: PendingBuckets,
+    members: Sequence[tuple[str, date]],
+    *,
+    currency: str,
+    months: bool = False,
 ) -> MemberWindows:
-    """The SUMS of each member (token, as-of day) over the stored buckets and this transaction's pending."""
+    """The SUMS of each member (token, as-of day) over the stored buckets and this transaction's pending;
+    with `months`, also each member's points by calendar month (`MemberWindows.months`)."""
     out = MemberWindows()
     if not members:
         return out
@@ -97,11 +115,13 @@ def window_sums(
     params: list[object] = []
     for token, as_of in members:
         params += [token, d.day(as_of), *(d.day(s) for s in since(as_of))]
+        if months:
+            params += [d.day(s) for s in month_starts(as_of)]
     waiting = [(k, v) for k, v in pending.items() if k[0] in wanted and k[2] == currency]
     for (token, day, _, mcc), sums in waiting:
         params += [token, d.day(day), mcc, *sums]
     params.append(currency)
-    per_band, per_mcc = _statements(d.postgres, len(members), len(waiting))
+    per_band, per_mcc = _statements(d.postgres, len(members), len(waiting), months)
     values = tuple(params)
     _add_members(out, conn.exec_driver_sql(per_band, values).fetchall())
     by_mcc: Any = conn.exec_driver_sql(per_mcc, values).fetchall()
@@ -111,18 +131,22 @@ def window_sums(
 
 
 def _add_members(out: MemberWindows, rows: Sequence[Sequence[Any]]) -> None:
-    """The band rows (token, band, first, last, days, transactions, spend, points) summed into SUMS."""
+    """The band rows (token, band, month back or null, first, last, days, transactions, spend, points)
+    summed into SUMS, and where the month is known into the points by month. A band's rows of different
+    months add up, distinct days included: a day falls in one month."""
     index: dict[str, int] = {}
     days: dict[str, list[Any]] = {}
-    for token, _, first, last, *_ in rows:
+    for token, _, back, first, last, *_, points in rows:
         index.setdefault(token, len(index))
         seen = days.setdefault(token, [first, last])
         seen[0], seen[1] = min(seen[0], first), max(seen[1], last)  # ISO text on SQLite: ordered as dates
+        if back is not None:  # only with `months`: a member with no bucket in the window has no entry
+            out.months.setdefault(token, [0] * SINCE_WINDOW)[int(back)] += int(points)
     cube = np.zeros((len(index), len(BANDS), len(_MEASURE)), dtype=np.int64)
     if rows:
         at = np.array([index[r[0]] for r in rows], dtype=np.int64)
         band = np.array([r[1] for r in rows], dtype=np.int64)
-        cube[at, band] = np.array([[int(v) for v in r[4:]] for r in rows], dtype=np.int64)
+        np.add.at(cube, (at, band), np.array([[int(v) for v in r[5:]] for r in rows], dtype=np.int64))
     out.tokens = list(index)
     out.first_day = [as_date(days[t][0]) for t in index]
     out.last_day = [as_date(days[t][1]) for t in index]

@@ -50,8 +50,8 @@ def window_columns(
 ) -> dict[str, Floats]:
     """Every feature the hot path can observe, one value per member (NaN where it has none).
 
-    The saving features need each member's points by calendar month (`months`, as `month_sums` reads
-    them) and their redemptions one by one; without `redemption_events` they are not computed.
+    The saving features need each member's points by calendar month (`months`, as the window sums read
+    them with `months`) and their redemptions one by one; without `redemption_events` they are not computed.
     """
     n = len(members)
     index = {m.token: i for i, m in enumerate(members)}

@@ -1,10 +1,11 @@
 """The saving-towards-a-reward features as the hot path reads them, for a commit group's members, in NumPy.
 
-The same definitions as the batch snapshot's (`intelligence.propensity.saving`), by calendar month: points
-earned in the as-of month and the months before it (the buckets summed by month, in SQL for a commit
-group: `adapters.db.month_sums`, whose reference is `months_from_buckets`), redemptions from the ledger's
-redemptions. At a month end the two agree exactly; in the middle of a month the as-of month is
-the part of it so far, as it is for every "this month" figure the hot path reads.
+One definition for both paths: the batch snapshot (`intelligence.propensity.saving`) builds its inputs
+from month-end balances, the hot path from points earned in the as-of month and the months before it (the
+buckets summed by month, in SQL for a commit group in the window sums' statement,
+`adapters.db.window_sums` with `months`, whose reference is `months_from_buckets`) and the ledger's
+redemptions. At a month end the two agree exactly; in the middle of a month the as-of month is the part of
+it so far, as it is for every "this month" figure the hot path reads.
 """
 
 from __future__ import annotations

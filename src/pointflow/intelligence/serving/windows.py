@@ -65,6 +65,8 @@ class MemberWindows:
     last_day: list[date] = field(default_factory=list)
     sums: dict[str, list[int]] = field(default_factory=lambda: {name: [] for name in SUMS})
     by_mcc: list[MccSpend] = field(default_factory=list)
+    # points by calendar month, [the as-of month, the one before, …], when asked for (the saving features)
+    months: dict[str, list[int]] = field(default_factory=dict)
 
     def add_member(self, token: str, first: date, last: date, sums: Sequence[int]) -> None:
         self.tokens.append(token)
