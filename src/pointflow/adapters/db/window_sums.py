@@ -50,9 +50,9 @@ def _statements(postgres: bool, members: int, pending: int, months: bool) -> tup
     """
     d = Driver(postgres)
     starts = [f"s{w}" for w in SINCE_DAYS]
-    month_starts_ = [f"c{k}" for k in range(SINCE_WINDOW)] if months else []
-    member = d.row("varchar", "date", *("date" for _ in (*starts, *month_starts_)))
-    columns = ", ".join((*starts, *month_starts_))
+    month_cols = [f"c{k}" for k in range(SINCE_WINDOW)] if months else []
+    member = d.row("varchar", "date", *("date" for _ in (*starts, *month_cols)))
+    columns = ", ".join((*starts, *month_cols))
     ctes = [f"m (token, as_of, {columns}) AS (VALUES {', '.join([member] * members)})"]
     if pending:
         bucket = d.row("varchar", "date", "varchar", "bigint", "bigint", "bigint")
@@ -61,7 +61,7 @@ def _statements(postgres: bool, members: int, pending: int, months: bool) -> tup
         )
     band = " ".join(f"WHEN {{t}}.day >= m.{s} THEN {i}" for i, s in enumerate(starts))
     band = f"CASE {band} ELSE {len(starts)} END"
-    month = " ".join(f"WHEN {{t}}.day >= m.{c} THEN {k}" for k, c in enumerate(month_starts_))
+    month = " ".join(f"WHEN {{t}}.day >= m.{c} THEN {k}" for k, c in enumerate(month_cols))
     month = f"CASE {month} END" if months else "NULL"
 
     def joined(extra: str, back: str = "") -> str:

@@ -83,24 +83,42 @@ def _ratio(numerator: Floats, denominator: Floats) -> Floats:
         return np.where(denominator > 0, numerator / denominator, np.nan)
 
 
-def _marks(
-    tokens: Sequence[str], events: Sequence[RedemptionEvent]
-) -> tuple[Floats, Floats, Floats, Floats, Floats]:
+@dataclass(frozen=True, slots=True)
+class RedemptionRows:
+    """Redemptions of the members asked for, in the order they were made: row, month (or months back
+    from the member's as-of month), points."""
+
+    rows: npt.NDArray[np.int64]
+    month: npt.NDArray[np.int64]
+    points: Floats
+
+    @classmethod
+    def of(cls, tokens: Sequence[str], events: Sequence[RedemptionEvent]) -> RedemptionRows:
+        index = {t: i for i, t in enumerate(tokens)}
+        kept = [(index[t], day.year * 12 + day.month - 1, p) for t, day, p in events if t in index]
+        rows, months, points = zip(*kept, strict=True) if kept else ((), (), ())
+        return cls(
+            np.array(rows, dtype=np.int64),
+            np.array(months, dtype=np.int64),
+            np.array(points, dtype=np.float64),
+        )
+
+    def recent(self, now: Floats) -> RedemptionRows:
+        """Those within the monthly window, `month` counted back from each member's as-of month."""
+        back = now[self.rows].astype(np.int64) - self.month
+        kept = (back >= 0) & (back < SINCE_WINDOW)
+        return RedemptionRows(self.rows[kept], back[kept], self.points[kept])
+
+
+def _marks(events: RedemptionRows, n: int) -> tuple[Floats, Floats, Floats, Floats, Floats]:
     """Per member: redemptions, first and last month, the last one's points, the mean points."""
-    index = {t: i for i, t in enumerate(tokens)}
-    n = len(tokens)
-    count, total = np.zeros(n), np.zeros(n)
+    count = np.bincount(events.rows, minlength=n).astype(np.float64)
+    total = np.bincount(events.rows, weights=events.points, minlength=n).astype(np.float64)
     first, last, last_points = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    for token, day, points in events:
-        i = index.get(token)
-        if i is None:
-            continue
-        month = day.year * 12 + day.month - 1
-        count[i] += 1
-        total[i] += points
-        first[i] = np.fmin(first[i], month)
-        if not month < last[i]:  # later (or the same month, made later): the latest redemption
-            last[i], last_points[i] = month, points
+    np.fmin.at(first, events.rows, events.month.astype(np.float64))
+    for row, month, points in zip(events.rows, events.month, events.points, strict=True):
+        if not month < last[row]:  # later (or the same month, made later): the latest redemption
+            last[row], last_points[row] = month, points
     return count, first, last, last_points, _ratio(total, count)
 
 
@@ -122,7 +140,8 @@ def saving_columns(
     now = np.array([d.year * 12 + d.month - 1 for d in as_of], dtype=np.float64)
     known = ~np.isnan(monthly)
     earned = np.where(known, monthly, 0.0)
-    count, first, last, last_points, mean_points = _marks(tokens, redemptions)
+    events = RedemptionRows.of(tokens, redemptions)
+    count, first, last, last_points, mean_points = _marks(events, len(tokens))
     back = np.arange(SINCE_WINDOW)[None, :]
     after = ~(now[:, None] - back <= last[:, None])  # months after the last redemption's (all without one)
     tenure_days = activity["tenure_days"]
@@ -158,36 +177,8 @@ def saving_columns(
             "activity_momentum": _ratio(3 * activity["txn_count_30d"], activity["txn_count_90d"]),
         }
     )
-    cols.update(goal_columns(monthly, balance, tenure_months, _recent_events(tokens, redemptions, now)))
+    cols.update(goal_columns(monthly, balance, tenure_months, events.recent(now)))
     return cols
-
-
-@dataclass(frozen=True, slots=True)
-class RecentRedemptions:
-    """Redemptions within the monthly window, in the order they were made: row, months back, points."""
-
-    rows: npt.NDArray[np.int64]
-    back: npt.NDArray[np.int64]
-    points: Floats
-
-
-def _recent_events(
-    tokens: Sequence[str], events: Sequence[RedemptionEvent], now: Floats
-) -> RecentRedemptions:
-    index = {t: i for i, t in enumerate(tokens)}
-    rows, backs, points = [], [], []
-    for token, day, amount in events:
-        i = index.get(token)
-        if i is None:
-            continue
-        back = int(now[i]) - (day.year * 12 + day.month - 1)
-        if 0 <= back < SINCE_WINDOW:
-            rows.append(i)
-            backs.append(back)
-            points.append(float(amount))
-    return RecentRedemptions(
-        np.array(rows, dtype=np.int64), np.array(backs, dtype=np.int64), np.array(points, dtype=np.float64)
-    )
 
 
 def usual_earning(monthly: Floats, tenure_months: Floats) -> tuple[Floats, Floats]:
@@ -209,7 +200,7 @@ def usual_earning(monthly: Floats, tenure_months: Floats) -> tuple[Floats, Float
 
 
 def goal_columns(
-    monthly: Floats, balance: Floats, tenure_months: Floats, recent: RecentRedemptions
+    monthly: Floats, balance: Floats, tenure_months: Floats, recent: RedemptionRows
 ) -> dict[str, Floats]:
     """An estimate of the reward each member now saves for, and where they stand against it.
 
@@ -217,17 +208,18 @@ def goal_columns(
     saving horizon). Each redemption in the window measures that horizon: its points in months of the usual
     earning before its month. The goal is the horizons' geometric mean times the usual earning at the last
     redemption, when the present goal was set. Members with no measured redemption have no estimate.
+    `recent` holds the redemptions within the window, `month` counted back (`RedemptionRows.recent`).
     """
     n = monthly.shape[0]
     before, usual = usual_earning(monthly, tenure_months)
-    at = before[recent.rows, recent.back]
+    at = before[recent.rows, recent.month]
     months = _ratio(recent.points, at)
     measured = months > 0
     logs = np.bincount(recent.rows[measured], weights=np.log(months[measured]), minlength=n)
     count = np.bincount(recent.rows[measured], minlength=n)
     horizon = np.where(count > 0, np.exp(logs / np.maximum(count, 1)), np.nan)
     last_back, last_months, last_usual = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    for row, back, ratio, usual_then in zip(recent.rows, recent.back, months, at, strict=True):
+    for row, back, ratio, usual_then in zip(recent.rows, recent.month, months, at, strict=True):
         if not back > last_back[row]:  # newer, or the same month and made later
             last_back[row], last_months[row], last_usual[row] = back, ratio, usual_then
     goal = horizon * last_usual
