@@ -44,6 +44,8 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     start = math.floor(low / step) * step
+    if start > low:  # low / step rounded up to the next multiple (a tiny negative low underflows to −0)
+        start -= step
     ticks = [start]
     while ticks[-1] < high - step * 1e-9:
         ticks.append(ticks[-1] + step)
